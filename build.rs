@@ -1,0 +1,26 @@
+//! Embeds every `patterns/*.toml` rule file in the binary, so the built-in
+//! rule set needs no files at run time.
+use std::{env, fs, path::Path};
+
+fn main() {
+    println!("cargo:rerun-if-changed=patterns");
+    let mut files: Vec<_> = fs::read_dir("patterns")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let mut out = String::from("/// (file name, contents) of every built-in rule file.\npub static BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n");
+    for f in &files {
+        println!("cargo:rerun-if-changed={}", f.display());
+        let abs = fs::canonicalize(f).expect("pattern file path");
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", abs.display().to_string()));
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_rules.rs");
+    fs::write(dest, out).expect("write builtin_rules.rs");
+}

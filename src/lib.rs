@@ -1,0 +1,18 @@
+//! Stowaway finds what should not ship: secrets in a repository or a container
+//! image, and unsafe Dockerfiles.
+//!
+//! The crate is laid out the way the data flows:
+//! - [`source`] turns what the user named (a tree, staged files, a git range,
+//!   an image archive) into byte streams with a display path;
+//! - [`secrets`] matches the rule set over those bytes;
+//! - [`dockerfile`] parses and lints Dockerfiles;
+//! - [`config`] decides what the user has allowed or baselined;
+//! - [`report`] owns the one finding model and prints it as text, JSON or SARIF;
+//! - [`cli`] wires them to the command line and picks the exit code.
+
+pub mod cli;
+pub mod config;
+pub mod dockerfile;
+pub mod report;
+pub mod secrets;
+pub mod source;

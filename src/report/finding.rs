@@ -1,0 +1,250 @@
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// How bad a finding is. Ordered, so `>=` compares thresholds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// SARIF `level`: GitHub shows error/warning/note.
+    pub fn sarif_level(self) -> &'static str {
+        match self {
+            Severity::Critical | Severity::High => "error",
+            Severity::Medium => "warning",
+            Severity::Low | Severity::Info => "note",
+        }
+    }
+
+    /// GitHub's `security-severity` property (0.0–10.0, CVSS-like bands).
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Critical => "9.5",
+            Severity::High => "8.0",
+            Severity::Medium => "5.5",
+            Severity::Low => "3.0",
+            Severity::Info => "1.0",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" | "note" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" | "warning" => Ok(Severity::Medium),
+            "high" | "error" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            other => Err(format!(
+                "unknown severity `{other}` (expected info, low, medium, high or critical)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which scanner made a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Secret,
+    Dockerfile,
+    Image,
+}
+
+/// Documentation of one rule, whatever scanner owns it: what `rules`,
+/// `explain` and the SARIF `tool.driver.rules` print.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleMeta {
+    pub id: String,
+    pub name: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// One sentence.
+    pub short: String,
+    /// Markdown: what it finds, why it matters, an example, the fix.
+    pub help: String,
+    pub tags: Vec<String>,
+}
+
+/// A place in a file. Lines and columns are 1-based; columns count Unicode
+/// code points; `end_column` is exclusive (one past the last character), as
+/// in SARIF.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+impl Span {
+    pub fn line(line: u32) -> Span {
+        Span {
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 1,
+        }
+    }
+}
+
+/// Where in an image a finding was made (image audits only).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ImageContext {
+    pub archive: String,
+    /// The image's tag or reference, when the archive names one.
+    pub reference: Option<String>,
+    /// Every image in the archive this layer belongs to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// `layer` or `config`.
+    pub source: String,
+    pub layer_index: Option<usize>,
+    pub layer_digest: Option<String>,
+    pub diff_id: Option<String>,
+    pub created_by: Option<String>,
+    pub deleted: bool,
+    pub deleted_by_layer: Option<usize>,
+}
+
+/// One thing that should not ship. Every scanner produces these and every
+/// printer consumes them.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub severity: Severity,
+    pub category: Category,
+    /// Human sentence; must never contain the secret itself.
+    pub message: String,
+    /// Relative to the scan root, `/`-separated (inside an image: no leading `/`).
+    pub path: String,
+    pub span: Span,
+    /// The raw secret, when the finding is one. Printers redact it.
+    pub secret: Option<String>,
+    /// The source line the finding is on, raw. Printers redact it.
+    pub snippet: Option<String>,
+    pub fingerprint: String,
+    /// Commit the finding was made in (git-range scans).
+    pub commit: Option<String>,
+    pub image: Option<ImageContext>,
+    /// Extra facts for JSON/SARIF properties (never secrets).
+    pub extra: BTreeMap<String, String>,
+}
+
+impl Finding {
+    /// A finding with the fingerprint computed from `rule_id` and `key`
+    /// (the secret for secret findings; a stable description otherwise).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        meta: &RuleMeta,
+        message: String,
+        path: String,
+        span: Span,
+        secret: Option<String>,
+        snippet: Option<String>,
+        key: &str,
+    ) -> Finding {
+        Finding {
+            rule_id: meta.id.clone(),
+            rule_name: meta.name.clone(),
+            severity: meta.severity,
+            category: meta.category,
+            message,
+            path,
+            span,
+            secret,
+            snippet,
+            fingerprint: fingerprint(&meta.id, key),
+            commit: None,
+            image: None,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// The secret as printers show it.
+    pub fn shown_secret(&self, redact: bool) -> Option<String> {
+        self.secret
+            .as_ref()
+            .map(|s| if redact { redact_secret(s) } else { s.clone() })
+    }
+
+    /// `text` with every occurrence of this finding's secret redacted.
+    pub fn scrub(&self, text: &str, redact: bool) -> String {
+        match (&self.secret, redact) {
+            (Some(s), true) if !s.is_empty() => scrub_secret(text, s),
+            _ => text.to_string(),
+        }
+    }
+}
+
+/// Stable identity of a finding: survives moved lines, renames and rebases
+/// because it hashes only the rule and the secret (or key).
+pub fn fingerprint(rule_id: &str, key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0u8]);
+    h.update(key.as_bytes());
+    let d = h.finalize();
+    d[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How many leading characters of a secret may be shown.
+pub const REDACT_KEEP: usize = 4;
+
+/// The first four characters (fewer for short secrets) then `…`.
+pub fn redact_secret(secret: &str) -> String {
+    let n = secret.chars().count();
+    let keep = REDACT_KEEP.min(n / 2);
+    let mut out: String = secret.chars().take(keep).collect();
+    out.push('…');
+    out
+}
+
+/// Replace every occurrence of `secret` in `text` with its redacted form,
+/// and any line of a multi-line secret too (PEM bodies print line by line).
+pub fn scrub_secret(text: &str, secret: &str) -> String {
+    let mut out = text.replace(secret, &redact_secret(secret));
+    if secret.contains('\n') {
+        for part in secret.lines() {
+            let part = part.trim();
+            if part.len() >= 8 {
+                out = out.replace(part, &redact_secret(part));
+            }
+        }
+    }
+    out
+}

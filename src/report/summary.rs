@@ -1,0 +1,76 @@
+use super::{Finding, RuleMeta, Severity};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A file or input that could not be (fully) scanned. The scan goes on.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScanError {
+    pub path: String,
+    pub message: String,
+}
+
+/// What was scanned, so that a scan of nothing is visible.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits_scanned: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layers_scanned: Option<u64>,
+    pub seconds: f64,
+    /// Files not scanned, by reason (`binary`, `symlink`, …).
+    pub skipped: BTreeMap<String, u64>,
+    /// Findings hidden by inline allows, config allow-lists and the baseline.
+    pub suppressed: u64,
+    pub errors: Vec<ScanError>,
+}
+
+impl Summary {
+    pub fn skip(&mut self, reason: &str) {
+        *self.skipped.entry(reason.to_string()).or_default() += 1;
+    }
+
+    pub fn merge(&mut self, other: Summary) {
+        self.files_scanned += other.files_scanned;
+        self.bytes_scanned += other.bytes_scanned;
+        for (k, v) in other.skipped {
+            *self.skipped.entry(k).or_default() += v;
+        }
+        self.suppressed += other.suppressed;
+        self.errors.extend(other.errors);
+        if let Some(c) = other.commits_scanned {
+            *self.commits_scanned.get_or_insert(0) += c;
+        }
+        if let Some(c) = other.layers_scanned {
+            *self.layers_scanned.get_or_insert(0) += c;
+        }
+    }
+}
+
+/// Everything a printer needs.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// Every rule that was active, for SARIF's `tool.driver.rules`.
+    pub rules: Vec<RuleMeta>,
+}
+
+impl Report {
+    /// Findings in a stable order: path, position, rule.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (&a.path, a.span, &a.rule_id, &a.commit).cmp(&(&b.path, b.span, &b.rule_id, &b.commit))
+        });
+        self.summary.errors.sort();
+    }
+
+    pub fn count_by_severity(&self) -> BTreeMap<Severity, usize> {
+        let mut m = BTreeMap::new();
+        for f in &self.findings {
+            *m.entry(f.severity).or_default() += 1;
+        }
+        m
+    }
+}

@@ -1,0 +1,503 @@
+//! The scanning hot loop.
+//!
+//! One aho-corasick automaton holds every rule's keywords. A buffer is
+//! searched once; each keyword hit opens a small window (the keyword's line,
+//! bounded) for the rules that own that keyword, windows of the same rule are
+//! merged, and only then does the rule's regex run. No rule makes its own
+//! pass over the input.
+//!
+//! Files are read in chunks with an overlap larger than any match can be, so
+//! memory stays bounded and a secret across a chunk border is still found
+//! exactly once.
+
+use super::rule::{load_rule_file, Rule, RuleError};
+use super::validate::random_enough;
+use crate::report::Severity;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use memchr::memmem;
+use regex::bytes::CaptureLocations;
+use std::io::{self, Read};
+
+/// Bytes before a keyword that a window may reach back (to its line start).
+const WINDOW_BEFORE: usize = 256;
+/// Bytes after a keyword a single-line window may reach.
+const WINDOW_AFTER: usize = 1024;
+/// Bytes after a keyword a multi-line window (PEM blocks, JSON) may reach.
+const WINDOW_AFTER_MULTILINE: usize = 8192;
+/// Chunk overlap: more than the longest possible window, so any match that
+/// starts before a chunk's cut ends inside the chunk.
+pub const OVERLAP: usize = 16 * 1024;
+/// Default bytes read per chunk.
+pub const DEFAULT_CHUNK: usize = 1 << 20;
+/// NUL in this many leading bytes marks a file binary (as git and ripgrep do).
+pub const BINARY_PROBE: usize = 8192;
+
+/// Markers that allow a finding on its line, ours and those of the tools
+/// users migrate from.
+const INLINE_ALLOW: &[&str] = &["stowaway:allow", "gitleaks:allow", "pragma: allowlist secret"];
+
+/// A confirmed match in a stream, positions absolute.
+#[derive(Clone, Debug)]
+pub struct RawMatch {
+    /// Index into [`Scanner::rules`].
+    pub rule: usize,
+    /// Byte offsets of the secret in the stream.
+    pub start: u64,
+    pub end: u64,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub secret: String,
+    /// The line holding the secret's start (bounded in length).
+    pub snippet: String,
+    /// An inline allow marker was on the match's line.
+    pub allowed_inline: bool,
+}
+
+/// A confirmed match in a short in-memory text, for other scanners (ENV
+/// values, RUN lines, image config) that need "is this a secret?".
+#[derive(Clone, Debug)]
+pub struct SecretMatch {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub severity: Severity,
+    pub secret: String,
+    /// Byte offsets of the secret in the text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What happened to a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Scanned { bytes: u64 },
+    /// A NUL in the first 8 KiB and binary files were not asked for.
+    Binary,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Cand {
+    rule: u32,
+    m_start: usize,
+    m_end: usize,
+    s_start: usize,
+    s_end: usize,
+}
+
+/// Per-thread reusable buffers, so the hot path allocates nothing per file.
+#[derive(Default)]
+pub struct ScanScratch {
+    buf: Vec<u8>,
+    hits: Vec<(u32, usize, usize)>,
+    cands: Vec<Cand>,
+    kept: Vec<Cand>,
+    locs: Vec<Option<CaptureLocations>>,
+    carried: Vec<(u64, u64)>,
+}
+
+struct Keyword {
+    rule: u32,
+    /// `Some(bytes)` when the keyword must match with this exact case.
+    exact: Option<Box<[u8]>>,
+}
+
+/// The compiled rule set and its prefilter. Cheap to share across threads.
+pub struct Scanner {
+    rules: Vec<Rule>,
+    ac: AhoCorasick,
+    /// Automaton pattern id → rules that own that keyword.
+    keywords: Vec<Vec<Keyword>>,
+    allow_markers: Vec<memmem::Finder<'static>>,
+    /// Secrets matching any of these are never reported (config allow-list).
+    allow_secrets: Vec<regex::Regex>,
+    chunk: usize,
+}
+
+impl Scanner {
+    /// Every built-in rule (from `patterns/`).
+    pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
+        let mut all = Vec::new();
+        for (name, text) in super::BUILTIN_RULE_FILES {
+            all.extend(load_rule_file(&format!("patterns/{name}"), text)?);
+        }
+        Ok(all)
+    }
+
+    pub fn builtin() -> Result<Scanner, RuleError> {
+        Scanner::new(Scanner::builtin_rules()?)
+    }
+
+    /// Compile the prefilter over `rules`. Duplicate ids are an error.
+    pub fn new(rules: Vec<Rule>) -> Result<Scanner, RuleError> {
+        let mut seen = std::collections::HashSet::new();
+        for r in &rules {
+            if !seen.insert(r.spec.id.as_str()) {
+                return Err(RuleError::Invalid {
+                    file: "rules".into(),
+                    id: r.spec.id.clone(),
+                    message: "duplicate rule id".into(),
+                });
+            }
+        }
+        // Keywords are folded to lower case in one automaton; rules that need
+        // exact case re-check the matched bytes, which is rare and cheap.
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut keywords: Vec<Vec<Keyword>> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for (ri, r) in rules.iter().enumerate() {
+            let mut kws: Vec<&String> = r.spec.keywords.iter().collect();
+            kws.dedup();
+            for k in kws {
+                let folded = k.to_ascii_lowercase().into_bytes();
+                let pid = *index.entry(folded.clone()).or_insert_with(|| {
+                    patterns.push(folded);
+                    keywords.push(Vec::new());
+                    patterns.len() - 1
+                });
+                keywords[pid].push(Keyword {
+                    rule: ri as u32,
+                    exact: (!r.spec.ignore_case).then(|| k.as_bytes().into()),
+                });
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+            })
+            .map_err(|e| RuleError::Invalid {
+                file: "rules".into(),
+                id: "*".into(),
+                message: format!("cannot build keyword automaton: {e}"),
+            })?;
+        Ok(Scanner {
+            rules,
+            ac,
+            keywords,
+            allow_markers: INLINE_ALLOW.iter().map(|m| memmem::Finder::new(m.as_bytes())).collect(),
+            allow_secrets: Vec::new(),
+            chunk: DEFAULT_CHUNK,
+        })
+    }
+
+    /// Secrets matching any of these regexes are dropped before reporting.
+    pub fn with_allowed_secrets(mut self, allow: Vec<regex::Regex>) -> Scanner {
+        self.allow_secrets = allow;
+        self
+    }
+
+    /// Bytes per read chunk (at least twice the overlap).
+    pub fn with_chunk_size(mut self, chunk: usize) -> Scanner {
+        self.chunk = chunk.max(2 * OVERLAP);
+        self
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Find secrets in a short text held in memory.
+    pub fn find_in(&self, text: &[u8]) -> Vec<SecretMatch> {
+        let mut scratch = ScanScratch::default();
+        self.candidates(text, &mut scratch);
+        scratch
+            .kept
+            .iter()
+            .map(|c| {
+                let r = &self.rules[c.rule as usize];
+                SecretMatch {
+                    rule_id: r.spec.id.clone(),
+                    rule_name: r.spec.name.clone(),
+                    severity: r.spec.severity,
+                    secret: String::from_utf8_lossy(&text[c.s_start..c.s_end]).into_owned(),
+                    start: c.s_start,
+                    end: c.s_end,
+                }
+            })
+            .collect()
+    }
+
+    /// Scan a whole stream in bounded memory. Matches are appended to `out`.
+    /// With `skip_binary`, a NUL in the first 8 KiB stops the scan early.
+    pub fn scan_reader<R: Read>(
+        &self,
+        mut reader: R,
+        scratch: &mut ScanScratch,
+        skip_binary: bool,
+        out: &mut Vec<RawMatch>,
+    ) -> io::Result<Outcome> {
+        let cap = self.chunk + OVERLAP;
+        let mut buf = std::mem::take(&mut scratch.buf);
+        buf.clear();
+        buf.reserve(cap);
+        scratch.carried.clear();
+        let mut base_off: u64 = 0;
+        let mut base_line: u32 = 1;
+        let mut base_col: u32 = 1;
+        let mut first = true;
+        let result = loop {
+            // Fill the buffer up to capacity or end of stream.
+            let mut eof = false;
+            while buf.len() < cap {
+                let len = buf.len();
+                buf.resize(cap, 0);
+                match reader.read(&mut buf[len..]) {
+                    Ok(0) => {
+                        buf.truncate(len);
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => buf.truncate(len + n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(len),
+                    Err(e) => {
+                        buf.truncate(len);
+                        scratch.buf = buf;
+                        return Err(e);
+                    }
+                }
+            }
+            if first {
+                first = false;
+                let probe = &buf[..buf.len().min(BINARY_PROBE)];
+                if skip_binary && memchr::memchr(0, probe).is_some() {
+                    break Outcome::Binary;
+                }
+            }
+            let limit = if eof { buf.len() } else { buf.len() - OVERLAP };
+            self.candidates(&buf, scratch);
+            self.emit(&buf, limit, base_off, base_line, base_col, scratch, out);
+            if eof {
+                break Outcome::Scanned {
+                    bytes: base_off + buf.len() as u64,
+                };
+            }
+            // Advance: keep the overlap, carry line and column forward.
+            let consumed = &buf[..limit];
+            match memchr::memrchr(b'\n', consumed) {
+                Some(nl) => {
+                    base_line += memchr::memchr_iter(b'\n', consumed).count() as u32;
+                    base_col = 1 + count_chars(&consumed[nl + 1..]);
+                }
+                None => base_col += count_chars(consumed),
+            }
+            buf.drain(..limit);
+            base_off += limit as u64;
+        };
+        scratch.buf = buf;
+        Ok(result)
+    }
+
+    /// Turn the kept candidates of one buffer into matches, dropping those
+    /// that start at or after `limit` (the next chunk sees them whole) and
+    /// those the previous chunk already reported.
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &self,
+        buf: &[u8],
+        limit: usize,
+        base_off: u64,
+        base_line: u32,
+        base_col: u32,
+        scratch: &mut ScanScratch,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let prev_carried = std::mem::take(&mut scratch.carried);
+        let mut line = base_line;
+        let mut counted = 0usize;
+        for c in &scratch.kept {
+            if c.m_start >= limit {
+                continue;
+            }
+            let (abs_s, abs_e) = (base_off + c.s_start as u64, base_off + c.s_end as u64);
+            if prev_carried.iter().any(|&(s, e)| abs_s < e && s < abs_e) {
+                continue;
+            }
+            if c.s_end > limit {
+                scratch.carried.push((abs_s, abs_e));
+            }
+            line += memchr::memchr_iter(b'\n', &buf[counted..c.s_start]).count() as u32;
+            counted = c.s_start;
+            let (column, _) = column_at(buf, c.s_start, base_col);
+            let end_line = line + memchr::memchr_iter(b'\n', &buf[c.s_start..c.s_end]).count() as u32;
+            let (end_column, _) = column_at(buf, c.s_end, base_col);
+            let rule = &self.rules[c.rule as usize];
+            let secret = String::from_utf8_lossy(&buf[c.s_start..c.s_end]).into_owned();
+            let allowed_inline = self.inline_allowed(buf, c.m_start, c.m_end);
+            if self.allow_secrets.iter().any(|re| re.is_match(&secret)) {
+                continue;
+            }
+            let _ = rule;
+            out.push(RawMatch {
+                rule: c.rule as usize,
+                start: abs_s,
+                end: abs_e,
+                line,
+                column,
+                end_line,
+                end_column,
+                secret,
+                snippet: snippet(buf, c.s_start),
+                allowed_inline,
+            });
+        }
+    }
+
+    fn inline_allowed(&self, buf: &[u8], start: usize, end: usize) -> bool {
+        let (a, _) = line_bounds(buf, start);
+        let (_, b) = line_bounds(buf, end.saturating_sub(1).max(start));
+        let region = &buf[a..b];
+        self.allow_markers.iter().any(|f| f.find(region).is_some())
+    }
+
+    /// Prefilter, confirm and resolve overlaps for one buffer; the result is
+    /// left in `scratch.kept`, ordered by position.
+    fn candidates(&self, hay: &[u8], scratch: &mut ScanScratch) {
+        scratch.hits.clear();
+        scratch.cands.clear();
+        scratch.kept.clear();
+        if scratch.locs.len() != self.rules.len() {
+            scratch.locs = (0..self.rules.len()).map(|_| None).collect();
+        }
+        for m in self.ac.find_overlapping_iter(hay) {
+            for kw in &self.keywords[m.pattern().as_usize()] {
+                if let Some(exact) = &kw.exact {
+                    if &hay[m.start()..m.end()] != &exact[..] {
+                        continue;
+                    }
+                }
+                let multiline = self.rules[kw.rule as usize].spec.multiline;
+                let (ws, we) = window(hay, m.start(), m.end(), multiline);
+                scratch.hits.push((kw.rule, ws, we));
+            }
+        }
+        if scratch.hits.is_empty() {
+            return;
+        }
+        scratch.hits.sort_unstable();
+        let mut i = 0;
+        while i < scratch.hits.len() {
+            let (rule, mut ws, mut we) = scratch.hits[i];
+            i += 1;
+            // Merge this rule's overlapping windows so no byte is searched twice.
+            while i < scratch.hits.len() && scratch.hits[i].0 == rule && scratch.hits[i].1 <= we {
+                we = we.max(scratch.hits[i].2);
+                i += 1;
+            }
+            let r = &self.rules[rule as usize];
+            let locs = scratch.locs[rule as usize].get_or_insert_with(|| r.regex.capture_locations());
+            let hay_w = &hay[..we];
+            while ws <= we {
+                let Some(m) = r.regex.captures_read_at(locs, hay_w, ws) else {
+                    break;
+                };
+                ws = if m.end() > m.start() { m.end() } else { m.end() + 1 };
+                let Some((ss, se)) = locs.get(r.secret_group) else {
+                    continue;
+                };
+                if ss < se && self.confirm(r, &hay[ss..se]) {
+                    scratch.cands.push(Cand {
+                        rule,
+                        m_start: m.start(),
+                        m_end: m.end(),
+                        s_start: ss,
+                        s_end: se,
+                    });
+                }
+            }
+        }
+        self.resolve_overlaps(scratch);
+    }
+
+    fn confirm(&self, r: &Rule, secret: &[u8]) -> bool {
+        if r.allow.iter().any(|a| a.is_match(secret)) {
+            return false;
+        }
+        if let Some(t) = r.spec.entropy {
+            if !random_enough(secret, t) {
+                return false;
+            }
+        }
+        if let Some(v) = r.validator {
+            match std::str::from_utf8(secret) {
+                Ok(s) => v.check(s),
+                Err(_) => false,
+            }
+        } else {
+            true
+        }
+    }
+
+    /// When several rules claim overlapping secrets, keep the most specific:
+    /// higher priority, then the longer secret, then the longer keyword.
+    fn resolve_overlaps(&self, scratch: &mut ScanScratch) {
+        let rank = |c: &Cand| {
+            let r = &self.rules[c.rule as usize];
+            (
+                r.spec.priority,
+                c.s_end - c.s_start,
+                r.specificity,
+                std::cmp::Reverse(c.rule),
+            )
+        };
+        scratch.cands.sort_unstable_by_key(|c| (c.s_start, c.s_end, c.rule));
+        for c in scratch.cands.drain(..) {
+            match scratch.kept.last_mut() {
+                Some(last) if c.s_start < last.s_end => {
+                    if rank(&c) > rank(last) {
+                        *last = c;
+                    }
+                }
+                _ => scratch.kept.push(c),
+            }
+        }
+    }
+}
+
+/// The window a keyword hit at `s..e` opens: back to its line start (at most
+/// [`WINDOW_BEFORE`]), forward to its line end (at most [`WINDOW_AFTER`]), or
+/// a fixed span for multi-line rules.
+fn window(hay: &[u8], s: usize, e: usize, multiline: bool) -> (usize, usize) {
+    let lo = s.saturating_sub(WINDOW_BEFORE);
+    let ws = memchr::memrchr(b'\n', &hay[lo..s]).map_or(lo, |i| lo + i + 1);
+    if multiline {
+        return (ws, (e + WINDOW_AFTER_MULTILINE).min(hay.len()));
+    }
+    let hi = (e + WINDOW_AFTER).min(hay.len());
+    let we = memchr::memchr(b'\n', &hay[e..hi]).map_or(hi, |i| e + i);
+    (ws, we)
+}
+
+fn line_bounds(buf: &[u8], at: usize) -> (usize, usize) {
+    let at = at.min(buf.len());
+    let a = memchr::memrchr(b'\n', &buf[..at]).map_or(0, |i| i + 1);
+    let b = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |i| at + i);
+    (a, b)
+}
+
+/// Unicode code points in `bytes` (counts non-continuation bytes).
+fn count_chars(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32
+}
+
+/// 1-based column of `at`; `base_col` is the column of `buf[0]`.
+fn column_at(buf: &[u8], at: usize, base_col: u32) -> (u32, usize) {
+    match memchr::memrchr(b'\n', &buf[..at]) {
+        Some(nl) => (1 + count_chars(&buf[nl + 1..at]), nl + 1),
+        None => (base_col + count_chars(&buf[..at]), 0),
+    }
+}
+
+/// The line around `at`, at most ~300 bytes of it, for display.
+fn snippet(buf: &[u8], at: usize) -> String {
+    let (a, b) = line_bounds(buf, at);
+    let a = a.max(at.saturating_sub(120));
+    let b = b.min(at + 180);
+    String::from_utf8_lossy(&buf[a..b]).trim_end().to_string()
+}

@@ -1,0 +1,18 @@
+//! Secret detection: the rule set, the keyword prefilter, regex confirmation
+//! in small windows, and the validators (checksums, entropy, placeholders).
+//!
+//! - [`rule`] loads rules from TOML (built-in `patterns/` or the user's config)
+//!   and compiles them;
+//! - [`validate`] holds the checks a regex cannot express;
+//! - [`engine`] is the hot loop: one aho-corasick pass per buffer, then each
+//!   hit's rules confirm in a window around it.
+
+pub mod engine;
+pub mod rule;
+pub mod validate;
+
+pub use engine::{RawMatch, ScanScratch, Scanner, SecretMatch};
+pub use rule::{load_rule_file, Rule, RuleError, RuleSpec};
+pub use validate::{is_secret_name, looks_like_placeholder, shannon_entropy};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));

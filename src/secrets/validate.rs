@@ -1,0 +1,395 @@
+//! Checks a regex cannot express: checksums, structure, randomness and
+//! placeholder detection. Each runs only on a regex match, never on the
+//! whole input, so plain code is fine here.
+
+use base64::Engine as _;
+
+/// A named structural check a rule can ask for (`validator = "…"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validator {
+    GithubChecksum,
+    NpmChecksum,
+    Jwt,
+    PrivateKey,
+    NotPlaceholder,
+}
+
+impl std::str::FromStr for Validator {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "github-checksum" => Validator::GithubChecksum,
+            "npm-checksum" => Validator::NpmChecksum,
+            "jwt" => Validator::Jwt,
+            "private-key" => Validator::PrivateKey,
+            "not-placeholder" => Validator::NotPlaceholder,
+            other => {
+                return Err(format!(
+                "unknown validator `{other}` (expected github-checksum, npm-checksum, jwt, private-key or not-placeholder)"
+            ))
+            }
+        })
+    }
+}
+
+impl Validator {
+    pub fn check(self, secret: &str) -> bool {
+        match self {
+            Validator::GithubChecksum | Validator::NpmChecksum => base62_crc32_ok(secret),
+            Validator::Jwt => jwt_ok(secret),
+            Validator::PrivateKey => private_key_ok(secret),
+            Validator::NotPlaceholder => !looks_like_placeholder(secret),
+        }
+    }
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// GitHub's and npm's token format: `prefix_` + 30 random base62 characters +
+/// 6 characters of base62(CRC32(random part)), left-padded with `0`.
+/// (Format described in GitHub's April 2021 and npm's September 2021 posts.)
+pub fn base62_crc32_ok(token: &str) -> bool {
+    let body = match token.rsplit_once('_') {
+        Some((_, b)) => b,
+        None => return false,
+    };
+    if body.len() != 36 || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let (random, check) = body.split_at(30);
+    base62_6(crc32fast::hash(random.as_bytes())) == check.as_bytes()
+}
+
+/// `n` in base62, left-padded with `0` to six digits.
+pub fn base62_6(mut n: u32) -> [u8; 6] {
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out
+}
+
+/// A JWT: three base64url parts whose header decodes to a JSON object with `alg`.
+fn jwt_ok(token: &str) -> bool {
+    let mut parts = token.split('.');
+    let header = match parts.next() {
+        Some(h) => h,
+        None => return false,
+    };
+    if parts.next().is_none_or(|p| p.is_empty()) {
+        return false;
+    }
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let decoded = match engine.decode(header.trim_end_matches('=')) {
+        Ok(d) => d,
+        Err(_) => return false,
+    };
+    match serde_json::from_slice::<serde_json::Value>(&decoded) {
+        Ok(serde_json::Value::Object(m)) => m.contains_key("alg"),
+        _ => false,
+    }
+}
+
+/// A PEM block whose body is plausibly key material rather than a
+/// `...`-elided documentation example.
+fn private_key_ok(block: &str) -> bool {
+    let body: String = block
+        .lines()
+        .filter(|l| !l.contains("-----") && !l.contains(':'))
+        .flat_map(|l| l.trim().chars())
+        .collect();
+    // PuTTY and PGP blocks carry headers; the body test is the same.
+    let b64 = body
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .count();
+    body.len() >= 64 && b64 * 100 / body.len().max(1) >= 95 && !looks_like_placeholder(&body)
+}
+
+/// Shannon entropy in bits per byte.
+pub fn shannon_entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Charset-aware randomness test. `threshold` is stated for base64-like
+/// text; a hex or decimal string cannot reach it even when perfectly random,
+/// so the bar is scaled by how many bits its alphabet can carry, and by
+/// what its length allows (a 16-char string tops out at 4 bits).
+pub fn random_enough(secret: &[u8], threshold: f64) -> bool {
+    let alphabet_bits: f64 = if secret.iter().all(|b| b.is_ascii_digit()) {
+        10f64.log2()
+    } else if secret.iter().all(|b| b.is_ascii_hexdigit()) {
+        4.0
+    } else {
+        6.0
+    };
+    let length_bits = (secret.len().max(1) as f64).log2();
+    let max_bits = alphabet_bits.min(length_bits);
+    // Scale relative to a 6-bit alphabet of ample length.
+    let bar = threshold * (max_bits / 6.0).min(1.0);
+    shannon_entropy(secret) >= bar
+}
+
+/// Documentation values that must never be reported.
+const KNOWN_EXAMPLES: &[&str] = &[
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+];
+
+/// Words that mark a value as a stand-in rather than a credential.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "example",
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "your_",
+    "your-",
+    "yourtoken",
+    "yourkey",
+    "yourpassword",
+    "redacted",
+    "dummy",
+    "sample",
+    "xxxx",
+    "****",
+    "....",
+    "notreal",
+    "not_real",
+    "not-a-real",
+    "fake",
+    "insert",
+    "replace",
+    "todo",
+    "secret_here",
+    "token_here",
+    "key_here",
+    "password_here",
+];
+
+/// True when `value` is obviously not a real secret: a placeholder word, a
+/// template or variable reference, an expression, repeated or sequential
+/// characters, or a well-known documentation value.
+pub fn looks_like_placeholder(value: &str) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    if v.is_empty() {
+        return true;
+    }
+    if KNOWN_EXAMPLES.iter().any(|k| v.contains(k)) {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    // Templates and references: ${VAR}, $VAR, {{ var }}, %(var)s, <token>, $(cmd), @var@
+    if v.starts_with('$')
+        || v.contains("${")
+        || v.contains("{{")
+        || v.contains("%(")
+        || v.contains("$(")
+        || (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with('@') && v.ends_with('@') && v.len() > 2)
+        || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
+    {
+        return true;
+    }
+    // Code, not a literal: calls, member access on identifiers.
+    if v.contains('(') && v.ends_with(')') {
+        return true;
+    }
+    // One repeated character, or mostly one (aaaa…, 0000…).
+    let first = v.as_bytes()[0];
+    if v.bytes().all(|b| b == first) {
+        return true;
+    }
+    let mut counts = [0usize; 256];
+    for b in v.bytes() {
+        counts[b as usize] += 1;
+    }
+    let distinct = counts.iter().filter(|&&c| c > 0).count();
+    if v.len() >= 8 && distinct <= 3 {
+        return true;
+    }
+    // Runs like 0123456789 or abcdefgh.
+    for seq in ["0123456789", "123456789", "abcdefghij", "qwertyuiop"] {
+        if lower.contains(seq) {
+            return true;
+        }
+    }
+    // A bare identifier (settings.db_password, SOME_ENV_NAME, my-secret-name)
+    // is a name, not a value.
+    let ident = |b: u8| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-');
+    if v.bytes().all(ident)
+        && (v.bytes().all(|b| !b.is_ascii_uppercase()) || v.bytes().all(|b| !b.is_ascii_lowercase()))
+    {
+        return true;
+    }
+    false
+}
+
+/// Whether a variable or key name says it holds a secret: `PASSWORD`,
+/// `db_password`, `apiKey`, `GITHUB_TOKEN`, `client-secret`, `PRIVATE_KEY`…
+pub fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    // Names that contain a secret word but name something public.
+    const NOT_SECRET: &[&str] = &[
+        "token_url",
+        "token_uri",
+        "token_endpoint",
+        "tokenizer",
+        "password_file",
+        "password_path",
+        "secret_file",
+        "secret_path",
+        "secret_name",
+        "secretname",
+        "secret_ref",
+        "key_id",
+        "keyid",
+        "key_file",
+        "key_path",
+        "keyring",
+        "keyserver",
+        "public_key",
+        "publickey",
+        "pubkey",
+        "gpg_key",
+        "gpg_keys",
+        "signing_key_id",
+        "fingerprint",
+        "_length",
+        "_len",
+        "_size",
+        "_expiry",
+        "_expires",
+        "_ttl",
+        "_header",
+        "_type",
+        "_policy",
+        "_min",
+        "_max",
+        "_version",
+    ];
+    if NOT_SECRET.iter().any(|w| lower.contains(w)) {
+        return false;
+    }
+    const SECRET: &[&str] = &[
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "api-key",
+        "access_key",
+        "accesskey",
+        "private_key",
+        "privatekey",
+        "credential",
+        "auth_key",
+        "client_secret",
+    ];
+    SECRET.iter().any(|w| lower.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn make(prefix: &str, random: &str) -> String {
+        let c = base62_6(crc32fast::hash(random.as_bytes()));
+        format!("{prefix}{random}{}", std::str::from_utf8(&c).unwrap())
+    }
+
+    #[test]
+    fn github_checksum_accepts_valid_and_rejects_altered() {
+        let t = make("ghp_", "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0");
+        assert!(base62_crc32_ok(&t));
+        let mut bad = t.clone().into_bytes();
+        bad[10] = if bad[10] == b'x' { b'y' } else { b'x' };
+        assert!(!base62_crc32_ok(std::str::from_utf8(&bad).unwrap()));
+        assert!(!base62_crc32_ok("ghp_short"));
+    }
+
+    #[test]
+    fn npm_checksum_uses_the_same_scheme() {
+        let t = make("npm_", "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0");
+        assert!(Validator::NpmChecksum.check(&t));
+        assert!(!Validator::NpmChecksum.check(&t.replace("Zx9", "Zx8")));
+    }
+
+    #[test]
+    fn base62_pads_with_zero() {
+        assert_eq!(&base62_6(0), b"000000");
+        assert_eq!(&base62_6(61), b"00000z");
+        assert_eq!(&base62_6(62), b"000010");
+    }
+
+    #[test]
+    fn jwt_header_must_be_json_with_alg() {
+        // {"alg":"HS256","typ":"JWT"}
+        let h = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+        assert!(jwt_ok(&format!("{h}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")));
+        assert!(!jwt_ok("eyJub3RqdXN0.eyJzdWIiOiIxIn0.c2ln"));
+        assert!(!jwt_ok(h));
+    }
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "changeme",
+            "${GITHUB_TOKEN}",
+            "<your-token>",
+            "xxxxxxxxxxxxxxxx",
+            "aaaaaaaaaa",
+            "AKIAIOSFODNN7EXAMPLE",
+            "get_password()",
+            "settings.db_password",
+            "{{ vault_token }}",
+        ] {
+            assert!(looks_like_placeholder(p), "{p}");
+        }
+        for real in ["q8Z2vL0pX4mN7rT1", "s3cr3t-V4lue-9kQ"] {
+            assert!(!looks_like_placeholder(real), "{real}");
+        }
+    }
+
+    #[test]
+    fn entropy_is_charset_aware() {
+        // Random hex cannot reach a base64 bar, but passes the scaled one.
+        let hex = b"9f86d081884c7d659a2feaa0c55ad015";
+        assert!(shannon_entropy(hex) < 4.0);
+        assert!(random_enough(hex, 4.5));
+        assert!(!random_enough(b"aaaaaaaabbbbbbbb", 3.0));
+    }
+
+    #[test]
+    fn secret_names() {
+        for n in ["PASSWORD", "db_password", "apiKey", "GITHUB_TOKEN", "client_secret"] {
+            assert!(is_secret_name(n), "{n}");
+        }
+        for n in ["GPG_KEYS", "TOKEN_URL", "PUBLIC_KEY", "NODE_VERSION", "PASSWORD_FILE"] {
+            assert!(!is_secret_name(n), "{n}");
+        }
+    }
+}
