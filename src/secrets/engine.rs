@@ -203,6 +203,27 @@ impl Scanner {
         &self.rules
     }
 
+    /// The finding for a match in the file shown as `path`.
+    pub fn finding(&self, m: &RawMatch, path: String) -> crate::report::Finding {
+        let r = &self.rules[m.rule];
+        let mut f = crate::report::Finding::new(
+            &r.meta,
+            format!("{} found", r.spec.name),
+            path,
+            crate::report::Span {
+                line: m.line,
+                column: m.column,
+                end_line: m.end_line,
+                end_column: m.end_column,
+            },
+            Some(m.secret.clone()),
+            Some(m.snippet.clone()),
+            &m.secret,
+        );
+        f.extra.insert("offset".into(), m.start.to_string());
+        f
+    }
+
     /// Find secrets in a short text held in memory.
     pub fn find_in(&self, text: &[u8]) -> Vec<SecretMatch> {
         let mut scratch = ScanScratch::default();
