@@ -6,9 +6,9 @@
 //! being able to forget to hide it.
 
 mod finding;
-mod summary;
 pub mod json;
 pub mod sarif;
+mod summary;
 pub mod text;
 
 pub use finding::*;

@@ -1,1 +1,267 @@
-//! (being written)
+//! SARIF 2.1.0 for GitHub code scanning, built with `serde-sarif`.
+//!
+//! One run; `tool.driver.rules` lists every active rule; results carry
+//! `ruleId` + `ruleIndex`, relative URIs under `%SRCROOT%`, full regions and
+//! our fingerprint under `partialFingerprints["stowaway/v1"]`
+//! (`primaryLocationLineHash` is left to GitHub's upload action). Secrets
+//! are redacted everywhere unless asked otherwise.
+
+use super::{Finding, Report, RuleMeta};
+use serde_json::{json, Value};
+use serde_sarif::sarif::{
+    Artifact, ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation,
+    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
+    ResultLevel, Run, Sarif, Tool, ToolComponent,
+};
+use std::collections::{BTreeMap, HashMap};
+
+pub const FINGERPRINT_KEY: &str = "stowaway/v1";
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
+    let mut props = BTreeMap::new();
+    props.insert(
+        "security-severity".to_string(),
+        json!(r.severity.security_severity()),
+    );
+    props.insert("precision".to_string(), json!("high"));
+    props.insert(
+        "problem.severity".to_string(),
+        json!(r.severity.sarif_level().replace("note", "recommendation")),
+    );
+    ReportingDescriptor::builder()
+        .id(r.id.clone())
+        .name(pascal(&r.id))
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(r.short.clone())
+                .build(),
+        )
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(first_paragraph(&r.help))
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(r.help.clone())
+                .markdown(r.help.clone())
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(r.severity.sarif_level()))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(r.tags.clone())
+                .additional_properties(props)
+                .build(),
+        )
+        .build()
+}
+
+/// SARIF rule names are conventionally PascalCase identifiers.
+fn pascal(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn first_paragraph(md: &str) -> String {
+    md.split("\n\n").next().unwrap_or(md).trim().to_string()
+}
+
+/// Turn a display path into a relative URI reference (percent-encode what
+/// a URI may not hold).
+pub fn path_uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.trim_start_matches('/').bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn level(f: &Finding) -> ResultLevel {
+    match f.severity.sarif_level() {
+        "error" => ResultLevel::Error,
+        "warning" => ResultLevel::Warning,
+        _ => ResultLevel::Note,
+    }
+}
+
+fn region(f: &Finding) -> Region {
+    let s = f.span;
+    let line = s.line.max(1) as i64;
+    let col = s.column.max(1) as i64;
+    let end_line = (s.end_line as i64).max(line);
+    let mut end_col = (s.end_column as i64).max(1);
+    if end_line == line && end_col <= col {
+        end_col = col + 1;
+    }
+    Region::builder()
+        .start_line(line)
+        .start_column(col)
+        .end_line(end_line)
+        .end_column(end_col)
+        .build()
+}
+
+pub fn render(report: &Report, redact: bool) -> String {
+    let mut rules: Vec<&RuleMeta> = report.rules.iter().collect();
+    // A finding's rule is always listed, even one not in the active set.
+    let extra: Vec<RuleMeta> = report
+        .findings
+        .iter()
+        .filter(|f| !report.rules.iter().any(|r| r.id == f.rule_id))
+        .map(|f| RuleMeta {
+            id: f.rule_id.clone(),
+            name: f.rule_name.clone(),
+            category: f.category,
+            severity: f.severity,
+            short: f.rule_name.clone(),
+            help: f.rule_name.clone(),
+            tags: vec!["security".into()],
+        })
+        .collect();
+    rules.extend(extra.iter());
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    rules.dedup_by(|a, b| a.id == b.id);
+    let index: HashMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+
+    let mut artifacts: Vec<Artifact> = Vec::new();
+    let mut artifact_index: HashMap<String, usize> = HashMap::new();
+    let mut results = Vec::with_capacity(report.findings.len());
+    for f in &report.findings {
+        let uri = path_uri(&f.path);
+        let mut loc = ArtifactLocation::builder().uri(uri.clone()).build();
+        if let Some(img) = f.image.as_ref().filter(|i| i.source == "layer") {
+            // The file lives inside a layer: list the layer as the parent
+            // artifact so the path stays the path inside the image.
+            let layer_uri = format!(
+                "layers/{}",
+                img.layer_digest
+                    .as_deref()
+                    .unwrap_or("unknown")
+                    .replace(':', "-")
+            );
+            let parent = *artifact_index.entry(layer_uri.clone()).or_insert_with(|| {
+                artifacts.push(
+                    Artifact::builder()
+                        .location(ArtifactLocation::builder().uri(layer_uri).build())
+                        .build(),
+                );
+                artifacts.len() - 1
+            });
+            let key = format!("{parent}\u{0}{uri}");
+            let child = *artifact_index.entry(key).or_insert_with(|| {
+                artifacts.push(
+                    Artifact::builder()
+                        .location(ArtifactLocation::builder().uri(uri.clone()).build())
+                        .parent_index(parent as i64)
+                        .build(),
+                );
+                artifacts.len() - 1
+            });
+            loc.index = Some(child as i64);
+        } else if f.image.is_none() {
+            loc.uri_base_id = Some("%SRCROOT%".into());
+        }
+        let mut text = f.scrub(&f.message, redact);
+        if let Some(s) = f.shown_secret(redact) {
+            text.push_str(&format!(": {s}"));
+        }
+        if let Some(c) = &f.commit {
+            text.push_str(&format!(" (commit {})", &c[..c.len().min(12)]));
+        }
+        if let Some(img) = &f.image {
+            if img.deleted {
+                text.push_str(" (deleted in the final image, still present in an earlier layer)");
+            }
+        }
+        let mut props: BTreeMap<String, Value> = BTreeMap::new();
+        props.insert("severity".into(), json!(f.severity));
+        if let Some(c) = &f.commit {
+            props.insert("commit".into(), json!(c));
+        }
+        if let Some(img) = &f.image {
+            props.insert(
+                "image".into(),
+                serde_json::to_value(img).unwrap_or(Value::Null),
+            );
+        }
+        for (k, v) in &f.extra {
+            props.insert(k.clone(), json!(v));
+        }
+        let mut fp = BTreeMap::new();
+        fp.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+        let mut result = SarifResult::builder()
+            .rule_id(f.rule_id.clone())
+            .message(Message::builder().text(text).build())
+            .level(level(f))
+            .locations(vec![Location::builder()
+                .physical_location(
+                    PhysicalLocation::builder()
+                        .artifact_location(loc)
+                        .region(region(f))
+                        .build(),
+                )
+                .build()])
+            .partial_fingerprints(fp)
+            .properties(PropertyBag::builder().additional_properties(props).build())
+            .build();
+        if let Some(i) = index.get(f.rule_id.as_str()) {
+            result.rule_index = Some(*i as i64);
+        }
+        results.push(result);
+    }
+    let driver = ToolComponent::builder()
+        .name("Stowaway")
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .version(env!("CARGO_PKG_VERSION"))
+        .information_uri("https://github.com/stowaway-dev/stowaway")
+        .rules(rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>())
+        .build();
+    let mut base = BTreeMap::new();
+    base.insert(
+        "%SRCROOT%".to_string(),
+        ArtifactLocation::builder()
+            .description(
+                Message::builder()
+                    .text("The root of the scanned tree")
+                    .build(),
+            )
+            .build(),
+    );
+    let mut run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .column_kind(json!("unicodeCodePoints"))
+        .original_uri_base_ids(base)
+        .build();
+    if !artifacts.is_empty() {
+        run.artifacts = Some(artifacts);
+    }
+    let sarif = Sarif::builder()
+        .schema(SCHEMA)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut s = serde_json::to_string_pretty(&sarif).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -34,7 +34,11 @@ pub const BINARY_PROBE: usize = 8192;
 
 /// Markers that allow a finding on its line, ours and those of the tools
 /// users migrate from.
-const INLINE_ALLOW: &[&str] = &["stowaway:allow", "gitleaks:allow", "pragma: allowlist secret"];
+const INLINE_ALLOW: &[&str] = &[
+    "stowaway:allow",
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+];
 
 /// A confirmed match in a stream, positions absolute.
 #[derive(Clone, Debug)]
@@ -71,7 +75,9 @@ pub struct SecretMatch {
 /// What happened to a stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Scanned { bytes: u64 },
+    Scanned {
+        bytes: u64,
+    },
     /// A NUL in the first 8 KiB and binary files were not asked for.
     Binary,
 }
@@ -181,7 +187,10 @@ impl Scanner {
             rules,
             ac,
             keywords,
-            allow_markers: INLINE_ALLOW.iter().map(|m| memmem::Finder::new(m.as_bytes())).collect(),
+            allow_markers: INLINE_ALLOW
+                .iter()
+                .map(|m| memmem::Finder::new(m.as_bytes()))
+                .collect(),
             allow_secrets: Vec::new(),
             chunk: DEFAULT_CHUNK,
         })
@@ -346,7 +355,8 @@ impl Scanner {
             line += memchr::memchr_iter(b'\n', &buf[counted..c.s_start]).count() as u32;
             counted = c.s_start;
             let (column, _) = column_at(buf, c.s_start, base_col);
-            let end_line = line + memchr::memchr_iter(b'\n', &buf[c.s_start..c.s_end]).count() as u32;
+            let end_line =
+                line + memchr::memchr_iter(b'\n', &buf[c.s_start..c.s_end]).count() as u32;
             let (end_column, _) = column_at(buf, c.s_end, base_col);
             let rule = &self.rules[c.rule as usize];
             let secret = String::from_utf8_lossy(&buf[c.s_start..c.s_end]).into_owned();
@@ -412,13 +422,18 @@ impl Scanner {
                 i += 1;
             }
             let r = &self.rules[rule as usize];
-            let locs = scratch.locs[rule as usize].get_or_insert_with(|| r.regex.capture_locations());
+            let locs =
+                scratch.locs[rule as usize].get_or_insert_with(|| r.regex.capture_locations());
             let hay_w = &hay[..we];
             while ws <= we {
                 let Some(m) = r.regex.captures_read_at(locs, hay_w, ws) else {
                     break;
                 };
-                ws = if m.end() > m.start() { m.end() } else { m.end() + 1 };
+                ws = if m.end() > m.start() {
+                    m.end()
+                } else {
+                    m.end() + 1
+                };
                 let Some((ss, se)) = locs.get(r.secret_group) else {
                     continue;
                 };
@@ -467,7 +482,9 @@ impl Scanner {
                 std::cmp::Reverse(c.rule),
             )
         };
-        scratch.cands.sort_unstable_by_key(|c| (c.s_start, c.s_end, c.rule));
+        scratch
+            .cands
+            .sort_unstable_by_key(|c| (c.s_start, c.s_end, c.rule));
         for c in scratch.cands.drain(..) {
             match scratch.kept.last_mut() {
                 Some(last) if c.s_start < last.s_end => {

@@ -238,7 +238,8 @@ pub fn looks_like_placeholder(value: &str) -> bool {
     // is a name, not a value.
     let ident = |b: u8| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-');
     if v.bytes().all(ident)
-        && (v.bytes().all(|b| !b.is_ascii_uppercase()) || v.bytes().all(|b| !b.is_ascii_lowercase()))
+        && (v.bytes().all(|b| !b.is_ascii_uppercase())
+            || v.bytes().all(|b| !b.is_ascii_lowercase()))
     {
         return true;
     }
@@ -385,10 +386,22 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for n in ["PASSWORD", "db_password", "apiKey", "GITHUB_TOKEN", "client_secret"] {
+        for n in [
+            "PASSWORD",
+            "db_password",
+            "apiKey",
+            "GITHUB_TOKEN",
+            "client_secret",
+        ] {
             assert!(is_secret_name(n), "{n}");
         }
-        for n in ["GPG_KEYS", "TOKEN_URL", "PUBLIC_KEY", "NODE_VERSION", "PASSWORD_FILE"] {
+        for n in [
+            "GPG_KEYS",
+            "TOKEN_URL",
+            "PUBLIC_KEY",
+            "NODE_VERSION",
+            "PASSWORD_FILE",
+        ] {
             assert!(!is_secret_name(n), "{n}");
         }
     }

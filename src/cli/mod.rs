@@ -1,0 +1,203 @@
+//! The command line: argument parsing (clap), dispatch to the scanners, and
+//! exit codes. Everything here is thin; the work happens in `source`,
+//! `secrets`, `dockerfile`, `config` and `report`.
+//!
+//! Exit codes: 0 no findings, 1 findings (at or above `--fail-on`),
+//! 2 usage, config or input error (including a scan that could not read
+//! some of its input and found nothing: never a false all-clear).
+
+mod git;
+mod rules;
+mod run;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "stowaway",
+    version,
+    about = "Finds what should not ship: secrets in repositories and container images, and unsafe Dockerfiles.",
+    after_help = "Exit codes: 0 clean, 1 findings, 2 usage, config or input error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan files and directories (default: .) for secrets, and lint the Dockerfiles among them.
+    Scan(ScanArgs),
+    /// Lint the Dockerfiles named.
+    Dockerfile(DockerfileArgs),
+    /// Audit container image archives (docker save, OCI archive or layout, `-` for stdin).
+    Image(ImageArgs),
+    /// List every rule.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+        /// Also load custom rules from this config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule id, e.g. github-classic-pat or dockerfile-runs-as-root.
+        rule: String,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Create or update a baseline of accepted findings.
+    Baseline {
+        #[command(subcommand)]
+        action: BaselineAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BaselineAction {
+    /// Write a new baseline from the current findings (refuses to overwrite without --force).
+    Create {
+        #[command(flatten)]
+        scan: ScanArgs,
+        /// Overwrite an existing baseline file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Rewrite the baseline from the current findings (fixed ones drop out, new ones are added).
+    Update {
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}
+
+/// Options shared by every command that reports findings.
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output (a short summary still goes to stderr).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print secrets in full. Off by default: secrets show their first 4 characters.
+    #[arg(long)]
+    pub no_redact: bool,
+    /// Config file (default: .stowaway.toml at the scan root, when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Hide the findings listed in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 only for findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info")]
+    pub fail_on: crate::report::Severity,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ScanArgs {
+    /// Files and directories to scan. Files named here are always scanned, even if ignored.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Also scan what .gitignore and .ignore exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Leave out paths matching GLOB (gitignore syntax; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Scan files that look binary (a NUL byte in the first 8 KiB).
+    #[arg(long)]
+    pub include_binary: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub threads: usize,
+    /// Do not lint Dockerfiles met during the scan.
+    #[arg(long)]
+    pub no_dockerfile: bool,
+    /// Scan what is staged in the git index (added and changed files).
+    #[arg(long, conflicts_with = "git_range")]
+    pub staged: bool,
+    /// Scan the lines added by every commit in BASE..HEAD.
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub git_range: Option<String>,
+    /// Bytes read per chunk (tests and tuning).
+    #[arg(long, hide = true)]
+    pub chunk_size: Option<usize>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DockerfileArgs {
+    /// Dockerfiles to lint (directories are searched for Dockerfiles).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Lint for this build target stage instead of the last stage.
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ImageArgs {
+    /// Image archives (`docker save`, `oci-archive`), OCI layout directories, or `-` for stdin.
+    #[arg(value_name = "ARCHIVE", required = true)]
+    pub archives: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Stop decompressing a layer after this many bytes (bomb guard).
+    #[arg(long, value_name = "BYTES", default_value_t = 8 << 30)]
+    pub max_layer_bytes: u64,
+    /// Scan at most this many bytes of each file in a layer.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    pub max_file_bytes: u64,
+    /// Scan files that look binary.
+    #[arg(long)]
+    pub include_binary: bool,
+}
+
+/// Parse arguments, run, and return the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run::dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("stowaway: error: {e:#}");
+            EXIT_ERROR
+        }
+    }
+}

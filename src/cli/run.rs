@@ -1,0 +1,342 @@
+//! Running a parsed command: build the scanner from the config, pick the
+//! source, apply suppression, print, and choose the exit code.
+
+use super::{
+    BaselineAction, Command, DockerfileArgs, Format, ImageArgs, OutputArgs, ScanArgs, EXIT_CLEAN,
+    EXIT_ERROR, EXIT_FINDINGS,
+};
+use crate::config::{Baseline, Config};
+use crate::report::{self, Finding, Report, RuleMeta, Summary};
+use crate::secrets::{engine::Outcome, Scanner};
+use crate::source::walk::{self, WalkOptions};
+use anyhow::Context as _;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub fn dispatch(cli: super::Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Scan(a) => scan_cmd(&a),
+        Command::Dockerfile(a) => dockerfile_cmd(&a),
+        Command::Image(a) => image_cmd(&a),
+        Command::Rules { format, config } => super::rules::list(format, config.as_deref()),
+        Command::Explain { rule, config } => super::rules::explain(&rule, config.as_deref()),
+        Command::Baseline { action } => baseline_cmd(action),
+    }
+}
+
+/// The built-in rules less those the config disables, plus its custom rules.
+pub fn build_scanner(cfg: &Config, chunk: Option<usize>) -> anyhow::Result<Scanner> {
+    let mut rules: Vec<_> = Scanner::builtin_rules()?
+        .into_iter()
+        .filter(|r| cfg.rule_enabled(&r.spec.id))
+        .collect();
+    let custom: Vec<_> = cfg.custom_rules.iter().map(|r| r.spec.clone()).collect();
+    for spec in custom {
+        let file = cfg
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_else(|| "config".into());
+        rules.retain(|r| r.spec.id != spec.id);
+        rules.push(crate::secrets::rule::compile(&file, spec)?);
+    }
+    let mut scanner = Scanner::new(rules)?.with_allowed_secrets(cfg.allow_secrets.clone());
+    if let Some(c) = chunk {
+        scanner = scanner.with_chunk_size(c);
+    }
+    Ok(scanner)
+}
+
+fn secret_rule_metas(scanner: &Scanner) -> Vec<RuleMeta> {
+    scanner.rules().iter().map(|r| r.meta.clone()).collect()
+}
+
+/// The directory a scan's paths are shown relative to, and where the config
+/// is looked for.
+fn scan_root(paths: &[PathBuf]) -> Option<PathBuf> {
+    match paths {
+        [one] if one.is_dir() => Some(one.clone()),
+        _ => None,
+    }
+}
+
+struct Scanned {
+    findings: Vec<Finding>,
+    summary: Summary,
+    rules: Vec<RuleMeta>,
+}
+
+fn run_scan(a: &ScanArgs, cfg: &Config) -> anyhow::Result<Scanned> {
+    let scanner = build_scanner(cfg, a.chunk_size)?;
+    let mut rules = secret_rule_metas(&scanner);
+    if !a.no_dockerfile {
+        rules.extend(crate::dockerfile::rules());
+    }
+    let paths = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    let (findings, summary) = if a.staged || a.git_range.is_some() {
+        super::git::scan(a, &paths, &scanner)?
+    } else {
+        let opts = WalkOptions {
+            no_ignore: a.no_ignore,
+            excludes: a.exclude.clone(),
+            include_binary: a.include_binary,
+            threads: a.threads,
+            lint_dockerfiles: !a.no_dockerfile,
+            dockerfiles_only: false,
+            target_stage: None,
+        };
+        walk::scan_paths(&paths, scan_root(&paths).as_deref(), &scanner, &opts)?
+    };
+    Ok(Scanned {
+        findings,
+        summary,
+        rules,
+    })
+}
+
+fn scan_cmd(a: &ScanArgs) -> anyhow::Result<i32> {
+    let start = Instant::now();
+    let paths = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    let root = scan_root(&paths).unwrap_or_else(|| PathBuf::from("."));
+    let cfg = Config::discover(a.output.config.as_deref(), &root)?;
+    let scanned = run_scan(a, &cfg)?;
+    finish(scanned, &a.output, &cfg, start)
+}
+
+fn dockerfile_cmd(a: &DockerfileArgs) -> anyhow::Result<i32> {
+    let start = Instant::now();
+    let root = scan_root(&a.files).unwrap_or_else(|| PathBuf::from("."));
+    let cfg = Config::discover(a.output.config.as_deref(), &root)?;
+    let scanner = build_scanner(&cfg, None)?;
+    let mut findings = Vec::new();
+    let mut summary = Summary::default();
+    for f in &a.files {
+        if f.is_dir() {
+            let opts = WalkOptions {
+                dockerfiles_only: true,
+                lint_dockerfiles: true,
+                target_stage: a.target.clone(),
+                ..WalkOptions::default()
+            };
+            let (fs, s) = walk::scan_paths(
+                std::slice::from_ref(f),
+                scan_root(&a.files).as_deref(),
+                &scanner,
+                &opts,
+            )?;
+            findings.extend(fs);
+            summary.merge(s);
+            continue;
+        }
+        let display = walk::display_path(f, None);
+        match std::fs::read(f) {
+            Ok(content) => {
+                summary.files_scanned += 1;
+                summary.bytes_scanned += content.len() as u64;
+                let opts = crate::dockerfile::LintOptions {
+                    secrets: Some(&scanner),
+                    target: a.target.clone(),
+                    context_dir: f.parent().map(Path::to_path_buf),
+                };
+                findings.extend(crate::dockerfile::lint(&display, &content, &opts));
+            }
+            Err(e) => summary.errors.push(report::ScanError {
+                path: display,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    let scanned = Scanned {
+        findings,
+        summary,
+        rules: crate::dockerfile::rules(),
+    };
+    finish(scanned, &a.output, &cfg, start)
+}
+
+fn image_cmd(a: &ImageArgs) -> anyhow::Result<i32> {
+    let start = Instant::now();
+    let cfg = Config::discover(a.output.config.as_deref(), Path::new("."))?;
+    let scanner = build_scanner(&cfg, None)?;
+    let mut rules = secret_rule_metas(&scanner);
+    rules.extend(crate::source::image::rules());
+    let opts = crate::source::image::ImageOptions {
+        max_layer_bytes: a.max_layer_bytes,
+        max_file_bytes: a.max_file_bytes,
+        include_binary: a.include_binary,
+        ..Default::default()
+    };
+    let mut findings = Vec::new();
+    let mut summary = Summary::default();
+    for archive in &a.archives {
+        let (f, s) = crate::source::image::audit(archive, &scanner, &opts);
+        findings.extend(f);
+        summary.merge(s);
+    }
+    let scanned = Scanned {
+        findings,
+        summary,
+        rules,
+    };
+    finish(scanned, &a.output, &cfg, start)
+}
+
+fn baseline_cmd(action: BaselineAction) -> anyhow::Result<i32> {
+    let (a, force) = match action {
+        BaselineAction::Create { scan, force } => (scan, force),
+        BaselineAction::Update { scan } => (scan, true),
+    };
+    let file = a
+        .output
+        .baseline
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(".stowaway-baseline.json"));
+    if file.exists() && !force {
+        anyhow::bail!(
+            "{} already exists: use `stowaway baseline update` or --force",
+            file.display()
+        );
+    }
+    let paths = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    let root = scan_root(&paths).unwrap_or_else(|| PathBuf::from("."));
+    let cfg = Config::discover(a.output.config.as_deref(), &root)?;
+    let mut scanned = run_scan(&a, &cfg)?;
+    cfg.apply(&mut scanned.findings);
+    warn_errors(&scanned.summary);
+    let baseline = Baseline::from_findings(&scanned.findings);
+    baseline.save(&file)?;
+    eprintln!(
+        "Wrote {} with {} finding{}.",
+        file.display(),
+        baseline.findings.len(),
+        if baseline.findings.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    Ok(if scanned.summary.errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
+    })
+}
+
+fn warn_errors(summary: &Summary) {
+    let mut err = std::io::stderr().lock();
+    for e in &summary.errors {
+        let _ = writeln!(err, "stowaway: warning: {}: {}", e.path, e.message);
+    }
+}
+
+/// Suppress, sort, print, and pick the exit code.
+fn finish(scanned: Scanned, out: &OutputArgs, cfg: &Config, start: Instant) -> anyhow::Result<i32> {
+    let Scanned {
+        mut findings,
+        mut summary,
+        rules,
+    } = scanned;
+    summary.suppressed += cfg.apply(&mut findings);
+    if let Some(b) = &out.baseline {
+        let baseline = Baseline::load(b)?;
+        summary.suppressed += baseline.apply(&mut findings);
+    }
+    summary.seconds = start.elapsed().as_secs_f64();
+    let mut rep = Report {
+        findings,
+        summary,
+        rules,
+    };
+    rep.sort();
+    warn_errors(&rep.summary);
+    let redact = !out.no_redact;
+    let to_file = out.output.is_some();
+    let rendered = match out.format {
+        Format::Json => report::json::render(&rep, redact),
+        Format::Sarif => report::sarif::render(&rep, redact),
+        Format::Text => {
+            let color = !to_file
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            report::text::render(&rep, redact, &report::text::Style { color })
+        }
+    };
+    match &out.output {
+        Some(path) => {
+            std::fs::write(path, rendered)
+                .with_context(|| format!("{}: cannot write report", path.display()))?;
+            let mut s = String::new();
+            report::text::render_summary(&mut s, &rep, &report::text::Style { color: false });
+            eprint!("{s}");
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = stdout.write_all(rendered.as_bytes());
+            let _ = stdout.flush();
+        }
+    }
+    let failing = rep.findings.iter().any(|f| f.severity >= out.fail_on);
+    Ok(if failing {
+        EXIT_FINDINGS
+    } else if !rep.summary.errors.is_empty() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// Scan in-memory blobs (git index or commits) with the same engine.
+pub fn scan_blob(
+    scanner: &Scanner,
+    scratch: &mut crate::secrets::ScanScratch,
+    path: &str,
+    content: &[u8],
+    lint_dockerfile: bool,
+    findings: &mut Vec<Finding>,
+    summary: &mut Summary,
+) {
+    let mut raw = Vec::new();
+    let before = findings.len();
+    match scanner.scan_reader(content, scratch, true, &mut raw) {
+        Ok(Outcome::Binary) => summary.skip("binary"),
+        Ok(Outcome::Scanned { bytes }) => {
+            summary.files_scanned += 1;
+            summary.bytes_scanned += bytes;
+        }
+        Err(e) => summary.errors.push(report::ScanError {
+            path: path.to_string(),
+            message: e.to_string(),
+        }),
+    }
+    for m in raw {
+        if m.allowed_inline {
+            summary.suppressed += 1;
+        } else {
+            findings.push(scanner.finding(&m, path.to_string()));
+        }
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if lint_dockerfile && crate::dockerfile::is_dockerfile_name(name) {
+        let opts = crate::dockerfile::LintOptions {
+            secrets: Some(scanner),
+            target: None,
+            context_dir: None,
+        };
+        let lint = crate::dockerfile::lint(path, content, &opts);
+        walk::merge_dockerfile_findings(findings, before, lint);
+    }
+}
