@@ -18,7 +18,10 @@ fn main() {
         println!("cargo:rerun-if-changed={}", f.display());
         let abs = fs::canonicalize(f).expect("pattern file path");
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", abs.display().to_string()));
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            abs.display().to_string()
+        ));
     }
     out.push_str("];\n");
     let dest = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_rules.rs");
