@@ -50,7 +50,11 @@ fn rule_ids_are_unique_and_documented() {
     ids.dedup();
     assert_eq!(n, ids.len(), "duplicate rule ids");
     for r in &rules {
-        assert!(!r.spec.description.trim().is_empty(), "{}: no description", r.spec.id);
+        assert!(
+            !r.spec.description.trim().is_empty(),
+            "{}: no description",
+            r.spec.id
+        );
     }
 }
 
