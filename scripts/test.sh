@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs, then runs the whole suite.
+#   scripts/test.sh            # setup (idempotent) + cargo test
+#   SKIP_SETUP=1 scripts/test.sh   # tests only
+# Setup needs root for apt-get (buildah, skopeo, umoci for the image tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  # SARIF validator and peer tools (jsonschema, SARIF multitool, actionlint, zizmor, pre-commit).
+  if [ -x ../shared/peers/install.sh ] || [ -f ../shared/peers/install.sh ]; then
+    if [ ! -x "$HOME/.peers/bin/check-jsonschema" ] || [ ! -d "$HOME/.peers/node/node_modules/@microsoft/sarif-multitool-linux" ]; then
+      echo "== installing checkers from ../shared/peers/install.sh"
+      bash ../shared/peers/install.sh
+    fi
+  fi
+  for s in scripts/*-test-setup.sh; do
+    [ -f "$s" ] || continue
+    echo "== $s"
+    bash "$s"
+  done
+fi
+
+# With ../shared present (CI and developer machines), tests that need it must
+# not silently skip.
+if [ -d ../shared ]; then export STOWAWAY_REQUIRE_SHARED=1; fi
+export STOWAWAY_REQUIRE_IMAGE_FIXTURES=${STOWAWAY_REQUIRE_IMAGE_FIXTURES:-1}
+
+echo "== cargo test"
+cargo test --release --all-targets 2>&1
