@@ -1,0 +1,377 @@
+//! `stowaway image ARCHIVE…`: audit container images saved to a tarball.
+//!
+//! Formats are told by content, never by file name: `docker save` (legacy
+//! `manifest.json` + `<id>/layer.tar` or `<diffid>.tar`, including the
+//! skopeo/podman/buildah flavour with `manifest.json` last and layer paths
+//! as in-archive symlinks), Docker 25+ `docker save` (an OCI layout plus
+//! `manifest.json`), OCI archives (`oci-layout`, `index.json`, nested
+//! indexes), and an OCI layout directory. The outer archive may itself be
+//! gzip or zstd compressed; layers may be plain, gzip (multi-member) or zstd.
+//!
+//! How it works, in one streaming pass ([`archive`]): every entry of the
+//! outer tar is looked at once. Layer blobs are recognised by their magic
+//! bytes and streamed through decompression, a size cap and the layer's own
+//! tar ([`layer`]); each regular file goes through the secret engine with a
+//! per-file cap. Small JSON files (manifests, indexes, configs) are kept in
+//! memory. Nothing is extracted, no layer is held in memory, and standard
+//! input (`-`) works the same way as a file, without a temporary copy: no
+//! seek is needed because findings are tied to images and layers only after
+//! the pass, when the manifests (which may come last) are known.
+//!
+//! Each layer is scanned on its own, so what a later layer deletes is still
+//! found; every layer also records its whiteouts, opaque directories and
+//! paths ([`layer::LayerIndex`]), from which a finding is marked `deleted`
+//! in the final filesystem and `deleted_by_layer`. A layer shared by several
+//! images is scanned once and its findings list every image.
+
+mod archive;
+mod checks;
+mod config;
+mod layer;
+
+use crate::report::{Finding, ImageContext, RuleMeta, ScanError, Summary};
+use crate::secrets::Scanner;
+use archive::{Collected, ImageEntry};
+use config::ImageConfig;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+/// Limits of an image audit.
+#[derive(Clone, Debug)]
+pub struct ImageOptions {
+    /// Decompressed bytes read from one layer before it is abandoned as a
+    /// decompression bomb (the rest of the archive is still audited).
+    pub max_layer_bytes: u64,
+    /// Bytes of one file scanned; the rest of a larger file is not.
+    pub max_file_bytes: u64,
+    /// Depth of nested OCI indexes followed.
+    pub max_nesting: u32,
+    /// Scan files with a NUL in their first 8 KiB too.
+    pub include_binary: bool,
+}
+
+impl Default for ImageOptions {
+    fn default() -> Self {
+        ImageOptions {
+            max_layer_bytes: 8 << 30,
+            max_file_bytes: 256 << 20,
+            max_nesting: 8,
+            include_binary: false,
+        }
+    }
+}
+
+/// The `image-` rules, for `rules`, `explain` and SARIF.
+pub fn rules() -> Vec<RuleMeta> {
+    checks::rules()
+}
+
+/// Audit one image archive. `archive` is a path, `-` for standard input, or
+/// an OCI layout directory. Never fails as a whole: what broke is in
+/// `summary.errors` (path `<archive>` or `<archive>:layer N`) and the
+/// findings made before it are kept.
+pub fn audit(archive: &str, scanner: &Scanner, opts: &ImageOptions) -> (Vec<Finding>, Summary) {
+    let start = Instant::now();
+    let collected = archive::collect(archive, scanner, opts);
+    let (findings, mut summary) = assemble(archive, collected, scanner, opts);
+    summary.seconds = start.elapsed().as_secs_f64();
+    (findings, summary)
+}
+
+/// Audit an archive read from any stream (what `audit("-")` does with
+/// standard input); `label` names it in findings and errors.
+pub fn audit_reader<R: std::io::Read>(
+    label: &str,
+    reader: R,
+    scanner: &Scanner,
+    opts: &ImageOptions,
+) -> (Vec<Finding>, Summary) {
+    let start = Instant::now();
+    let collected = archive::collect_reader(reader, scanner, opts);
+    let (findings, mut summary) = assemble(label, collected, scanner, opts);
+    summary.seconds = start.elapsed().as_secs_f64();
+    (findings, summary)
+}
+
+/// One image with its parsed config.
+struct Image {
+    entry: ImageEntry,
+    config: Option<ImageConfig>,
+}
+
+fn err(path: String, message: String) -> ScanError {
+    ScanError { path, message }
+}
+
+fn assemble(
+    label: &str,
+    c: Collected,
+    scanner: &Scanner,
+    opts: &ImageOptions,
+) -> (Vec<Finding>, Summary) {
+    let mut summary = Summary {
+        layers_scanned: Some(0),
+        ..Summary::default()
+    };
+    let mut findings = Vec::new();
+    for e in &c.errors {
+        summary.errors.push(err(label.to_string(), e.clone()));
+    }
+    let mut notes = Vec::new();
+    let mut missing = 0;
+    let entries = match archive::images(&c, opts.max_nesting, &mut notes, &mut missing) {
+        Ok(v) => v,
+        Err(e) => {
+            summary.errors.push(err(label.to_string(), e));
+            Vec::new()
+        }
+    };
+    if missing > 0 {
+        *summary.skipped.entry("missing-blob".into()).or_default() += missing;
+    }
+    let _ = notes;
+    let mut images: Vec<Image> = Vec::new();
+    for entry in entries {
+        let config = match c.json_of(&entry.config).map(ImageConfig::parse) {
+            Some(Ok(cfg)) => Some(cfg),
+            Some(Err(e)) => {
+                summary.errors.push(err(
+                    format!("{label}:config"),
+                    format!("{e} ({})", entry.config),
+                ));
+                None
+            }
+            None => {
+                summary.errors.push(err(
+                    format!("{label}:config"),
+                    format!("config blob `{}` is not in the archive", entry.config),
+                ));
+                None
+            }
+        };
+        images.push(Image { entry, config });
+    }
+
+    // Where each layer blob is used: (image, layer index).
+    let mut uses: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    for (ii, img) in images.iter().enumerate() {
+        for (li, (name, _)) in img.entry.layers.iter().enumerate() {
+            uses.entry(name.as_str()).or_default().push((ii, li));
+            if !c.layers.contains_key(name) {
+                summary.errors.push(err(
+                    format!("{label}:layer {li}"),
+                    format!("layer blob `{name}` is not in the archive"),
+                ));
+            }
+        }
+    }
+
+    for name in &c.layer_order {
+        let Some(result) = c.layers.get(name) else {
+            continue;
+        };
+        summary.files_scanned += result.files;
+        summary.bytes_scanned += result.bytes;
+        summary.suppressed += result.suppressed;
+        for (k, v) in &result.skipped {
+            *summary.skipped.entry(k.clone()).or_default() += v;
+        }
+        *summary.layers_scanned.get_or_insert(0) += 1;
+        let Some(occ) = uses.get(name.as_str()).filter(|o| !o.is_empty()) else {
+            *summary
+                .skipped
+                .entry("unreferenced-blob".into())
+                .or_default() += 1;
+            continue;
+        };
+        let (fi, fl) = occ[0];
+        if let Some(e) = &result.error {
+            summary.errors.push(err(
+                format!("{label}:layer {fl}"),
+                format!("{e} (blob {name})"),
+            ));
+        }
+        let refs = references(&images, occ);
+        let base = layer_context(label, &images, fi, fl, result, &refs);
+        let mut emit = |mut f: Finding, shadowed: bool| {
+            let mut ctx = base.clone();
+            let deleted: Vec<Option<usize>> = occ
+                .iter()
+                .map(|&(ii, li)| {
+                    if shadowed {
+                        Some(li)
+                    } else {
+                        deleted_by(&c, &images[ii], li, &f.path)
+                    }
+                })
+                .collect();
+            if deleted.iter().all(Option::is_some) {
+                ctx.deleted = true;
+                ctx.deleted_by_layer = deleted.first().copied().flatten();
+            }
+            decorate(&mut f, &ctx);
+            f.image = Some(ctx);
+            findings.push(f);
+        };
+        for (i, f) in result.findings.iter().enumerate() {
+            emit(f.clone(), result.shadowed.contains(&i));
+        }
+        for ww in &result.world_writable {
+            let exposed = occ
+                .iter()
+                .any(|&(ii, li)| !sticky_parent(&c, &images[ii], li, &ww.path));
+            if exposed {
+                emit(checks::world_writable_file(&ww.path, ww.mode), false);
+            }
+        }
+    }
+
+    // Config findings, once per distinct config.
+    let mut by_config: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (ii, img) in images.iter().enumerate() {
+        by_config
+            .entry(img.entry.config.as_str())
+            .or_default()
+            .push(ii);
+    }
+    for (cfg_name, imgs) in by_config {
+        let Some(first) = imgs.first().copied() else {
+            continue;
+        };
+        let Some(cfg) = images[first].config.as_ref() else {
+            continue;
+        };
+        let mut refs: Vec<String> = Vec::new();
+        for &ii in &imgs {
+            for r in &images[ii].entry.references {
+                if !refs.contains(r) {
+                    refs.push(r.clone());
+                }
+            }
+        }
+        for cf in config::scan_config(cfg, scanner) {
+            let mut f = cf.finding;
+            let img = &images[first];
+            let layer = cf
+                .layer
+                .and_then(|li| img.entry.layers.get(li).map(|l| (li, l)));
+            let ctx = ImageContext {
+                archive: label.to_string(),
+                reference: refs.first().cloned(),
+                references: refs.clone(),
+                source: "config".into(),
+                layer_index: layer.map(|(li, _)| li),
+                layer_digest: layer.and_then(|(_, (n, d))| {
+                    d.clone()
+                        .or_else(|| c.layers.get(n).and_then(|r| r.digest.clone()))
+                }),
+                diff_id: layer.and_then(|(li, _)| cfg.diff_ids.get(li).cloned()),
+                created_by: cf.created_by,
+                deleted: false,
+                deleted_by_layer: None,
+            };
+            f.extra.insert("config".into(), cfg_name.to_string());
+            f.image = Some(ctx);
+            findings.push(f);
+        }
+    }
+    (findings, summary)
+}
+
+fn references(images: &[Image], occ: &[(usize, usize)]) -> Vec<String> {
+    let mut refs: Vec<String> = Vec::new();
+    for &(ii, _) in occ {
+        for r in &images[ii].entry.references {
+            if !refs.contains(r) {
+                refs.push(r.clone());
+            }
+        }
+    }
+    refs
+}
+
+fn layer_context(
+    label: &str,
+    images: &[Image],
+    ii: usize,
+    li: usize,
+    result: &layer::LayerResult,
+    refs: &[String],
+) -> ImageContext {
+    let img = &images[ii];
+    let cfg = img.config.as_ref();
+    let descriptor_digest = img.entry.layers.get(li).and_then(|(_, d)| d.clone());
+    let diff_id = cfg.and_then(|c| c.diff_ids.get(li).cloned()).or_else(|| {
+        // An uncompressed blob's digest is its diff_id.
+        (result.compression == Some(layer::Compression::Plain))
+            .then(|| descriptor_digest.clone().or_else(|| result.digest.clone()))
+            .flatten()
+    });
+    ImageContext {
+        archive: label.to_string(),
+        reference: refs.first().cloned(),
+        references: refs.to_vec(),
+        source: "layer".into(),
+        layer_index: Some(li),
+        layer_digest: descriptor_digest.or_else(|| result.digest.clone()),
+        diff_id,
+        created_by: cfg.and_then(|c| c.created_by(li)).map(str::to_string),
+        deleted: false,
+        deleted_by_layer: None,
+    }
+}
+
+/// Add where the finding is to its message (never the secret).
+fn decorate(f: &mut Finding, ctx: &ImageContext) {
+    if let Some(li) = ctx.layer_index {
+        f.message.push_str(&format!(" in layer {li}"));
+    }
+    if ctx.deleted {
+        match ctx.deleted_by_layer {
+            Some(d) if Some(d) == ctx.layer_index => f
+                .message
+                .push_str(", overwritten within the same layer (still in the image)"),
+            Some(d) => f.message.push_str(&format!(
+                ", deleted by layer {d} but still in the image for anyone who pulls it"
+            )),
+            None => f.message.push_str(", deleted in the final image"),
+        }
+    }
+}
+
+fn index_of<'a>(c: &'a Collected, img: &Image, li: usize) -> Option<&'a layer::LayerIndex> {
+    img.entry
+        .layers
+        .get(li)
+        .and_then(|(n, _)| c.layers.get(n))
+        .map(|r| &r.index)
+}
+
+/// The first layer above `li` that deletes or replaces `path`, unless a
+/// hard link keeps the same content reachable.
+fn deleted_by(c: &Collected, img: &Image, li: usize, path: &str) -> Option<usize> {
+    let n = img.entry.layers.len();
+    let by = (li + 1..n).find(|&j| index_of(c, img, j).is_some_and(|ix| ix.hides(path)))?;
+    // A hard link to the file (in its layer or above) that survives keeps
+    // its content in the final filesystem.
+    for k in li..n {
+        let Some(ix) = index_of(c, img, k) else {
+            continue;
+        };
+        for (link, target) in &ix.hardlinks {
+            if target == path
+                && !(k + 1..n).any(|m| index_of(c, img, m).is_some_and(|x| x.hides(link)))
+            {
+                return None;
+            }
+        }
+    }
+    Some(by)
+}
+
+/// Whether the directory holding `path`, as layers `0..=li` leave it, has the
+/// sticky bit.
+fn sticky_parent(c: &Collected, img: &Image, li: usize, path: &str) -> bool {
+    let dir = layer::parent(path);
+    (0..=li).any(|k| index_of(c, img, k).is_some_and(|ix| ix.sticky.contains(dir)))
+}
