@@ -1,0 +1,184 @@
+//! Inline suppressions in Dockerfile comments.
+//!
+//! - `# stowaway:ignore=RULE[,RULE] -- reason` in the comment block directly
+//!   above an instruction suppresses those rules on that instruction
+//!   (`# stowaway:ignore` alone suppresses every rule there);
+//! - `# stowaway:ignore-file=RULE[,RULE]` anywhere suppresses them in the file;
+//! - `# hadolint ignore=DL3002,DL3006` above an instruction and
+//!   `# hadolint global ignore=…` are honoured for the hadolint rules that
+//!   correspond to one of ours;
+//! - `# trivy:ignore:AVD-DS-0002` (or `DS002`) above an instruction likewise.
+//!
+//! Rule ids may be given without the `dockerfile-` prefix.
+
+use super::parser::Dockerfile;
+use crate::report::Finding;
+use std::collections::HashMap;
+
+/// hadolint rule → our rule.
+pub const HADOLINT: &[(&str, &str)] = &[
+    ("DL3000", "dockerfile-relative-workdir"),
+    ("DL3002", "dockerfile-runs-as-root"),
+    ("DL3004", "dockerfile-sudo"),
+    ("DL3006", "dockerfile-unpinned-base-image"),
+    ("DL3007", "dockerfile-unpinned-base-image"),
+    ("DL3020", "dockerfile-add-instead-of-copy"),
+    ("DL3022", "dockerfile-copy-from-unknown-stage"),
+    ("DL3023", "dockerfile-copy-from-unknown-stage"),
+    ("DL3024", "dockerfile-duplicate-stage-name"),
+    ("DL4003", "dockerfile-multiple-cmd"),
+    ("DL4004", "dockerfile-multiple-entrypoint"),
+    ("DL4006", "dockerfile-pipe-without-pipefail"),
+];
+
+/// trivy check (number of `DS0nn` / `AVD-DS-00nn`) → our rules.
+pub const TRIVY: &[(u32, &str)] = &[
+    (1, "dockerfile-unpinned-base-image"),
+    (2, "dockerfile-runs-as-root"),
+    (4, "dockerfile-ssh-exposed"),
+    (5, "dockerfile-add-instead-of-copy"),
+    (6, "dockerfile-copy-from-unknown-stage"),
+    (7, "dockerfile-multiple-entrypoint"),
+    (9, "dockerfile-relative-workdir"),
+    (10, "dockerfile-sudo"),
+    (12, "dockerfile-duplicate-stage-name"),
+    (16, "dockerfile-multiple-cmd"),
+    (31, "dockerfile-secret-in-env-arg"),
+    (31, "dockerfile-secret-build-arg"),
+];
+
+/// Which rules a pragma names: `None` = every rule.
+enum Scope {
+    All,
+    Rules(Vec<String>),
+}
+
+fn ours(id: &str) -> String {
+    let id = id.trim().to_ascii_lowercase();
+    if id.starts_with("dockerfile-") {
+        id
+    } else {
+        format!("dockerfile-{id}")
+    }
+}
+
+fn hadolint_ids(list: &str) -> Vec<String> {
+    list.split([',', ' '])
+        .filter_map(|c| {
+            let c = c.trim().to_ascii_uppercase();
+            HADOLINT
+                .iter()
+                .find(|(h, _)| *h == c)
+                .map(|(_, o)| o.to_string())
+        })
+        .collect()
+}
+
+fn trivy_ids(id: &str) -> Vec<String> {
+    let up = id.trim().to_ascii_uppercase();
+    let digits = up
+        .strip_prefix("AVD-DS-")
+        .or_else(|| up.strip_prefix("DS-"))
+        .or_else(|| up.strip_prefix("DS"));
+    let Some(n) = digits.and_then(|d| d.trim().parse::<u32>().ok()) else {
+        return Vec::new();
+    };
+    TRIVY
+        .iter()
+        .filter(|(t, _)| *t == n)
+        .map(|(_, o)| o.to_string())
+        .collect()
+}
+
+/// (file-level, next-instruction) scopes of one comment.
+fn pragma(text: &str) -> (Option<Scope>, Option<Scope>) {
+    let t = text.trim();
+    if let Some(rest) = t.strip_prefix("stowaway:ignore-file") {
+        let list = rest.split("--").next().unwrap_or("");
+        return match list.trim().strip_prefix('=') {
+            Some(l) => (Some(Scope::Rules(l.split(',').map(ours).collect())), None),
+            None => (Some(Scope::All), None),
+        };
+    }
+    if let Some(rest) = t.strip_prefix("stowaway:ignore") {
+        let list = rest.split("--").next().unwrap_or("");
+        return match list.trim().strip_prefix('=') {
+            Some(l) => (None, Some(Scope::Rules(l.split(',').map(ours).collect()))),
+            None if list.trim().is_empty() => (None, Some(Scope::All)),
+            None => (None, None),
+        };
+    }
+    if let Some(rest) = t.strip_prefix("hadolint") {
+        let rest = rest.trim_start();
+        if let Some(l) = rest.strip_prefix("global").map(str::trim_start) {
+            if let Some(l) = l.strip_prefix("ignore=") {
+                return (Some(Scope::Rules(hadolint_ids(l))), None);
+            }
+        }
+        if let Some(l) = rest.strip_prefix("ignore=") {
+            return (None, Some(Scope::Rules(hadolint_ids(l))));
+        }
+    }
+    if let Some(rest) = t.strip_prefix("trivy:ignore:") {
+        let id = rest.split([' ', '\t', '[']).next().unwrap_or("");
+        return (None, Some(Scope::Rules(trivy_ids(id))));
+    }
+    (None, None)
+}
+
+fn covers(scope: &Scope, rule: &str) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Rules(r) => r.iter().any(|x| x == rule),
+    }
+}
+
+/// Drop the findings a pragma suppresses.
+pub fn apply(df: &Dockerfile, findings: &mut Vec<Finding>) {
+    let mut file_scopes = Vec::new();
+    let mut by_line: HashMap<u32, Scope> = HashMap::new();
+    let mut comment_lines: HashMap<u32, ()> = HashMap::new();
+    for c in &df.comments {
+        comment_lines.insert(c.span.line, ());
+        let (file, next) = pragma(&c.text);
+        if let Some(f) = file {
+            file_scopes.push(f);
+        }
+        if let Some(n) = next {
+            by_line.insert(c.span.line, n);
+        }
+    }
+    if file_scopes.is_empty() && by_line.is_empty() {
+        return;
+    }
+    // (first line, last line, scopes) of every instruction with pragmas above.
+    let mut ranges: Vec<(u32, u32, Vec<&Scope>)> = Vec::new();
+    if !by_line.is_empty() {
+        for inst in &df.instructions {
+            let mut scopes = Vec::new();
+            let mut l = inst.span.line.saturating_sub(1);
+            while l > 0 && comment_lines.contains_key(&l) {
+                if let Some(s) = by_line.get(&l) {
+                    scopes.push(s);
+                }
+                l -= 1;
+            }
+            if !scopes.is_empty() {
+                ranges.push((inst.span.line, inst.span.end_line, scopes));
+            }
+        }
+    }
+    findings.retain(|f| {
+        if f.rule_id == "dockerfile-parse-error" {
+            return !file_scopes
+                .iter()
+                .any(|s| matches!(s, Scope::Rules(r) if r.iter().any(|x| x == &f.rule_id)));
+        }
+        if file_scopes.iter().any(|s| covers(s, &f.rule_id)) {
+            return false;
+        }
+        !ranges.iter().any(|(a, b, scopes)| {
+            f.span.line >= *a && f.span.line <= *b && scopes.iter().any(|s| covers(s, &f.rule_id))
+        })
+    });
+}
