@@ -119,9 +119,11 @@ fn assemble(
     }
     let mut notes = Vec::new();
     let mut missing = 0;
+    let mut broken = !c.errors.is_empty();
     let entries = match archive::images(&c, opts.max_nesting, &mut notes, &mut missing) {
         Ok(v) => v,
         Err(e) => {
+            broken = true;
             summary.errors.push(err(label.to_string(), e));
             Vec::new()
         }
@@ -178,10 +180,16 @@ fn assemble(
         }
         *summary.layers_scanned.get_or_insert(0) += 1;
         let Some(occ) = uses.get(name.as_str()).filter(|o| !o.is_empty()) else {
-            *summary
-                .skipped
-                .entry("unreferenced-blob".into())
-                .or_default() += 1;
+            if broken {
+                // The archive broke before its manifests said which image
+                // this layer belongs to: report what it holds all the same.
+                orphan(label, name, result, &mut findings, &mut summary);
+            } else {
+                *summary
+                    .skipped
+                    .entry("unreferenced-blob".into())
+                    .or_default() += 1;
+            }
             continue;
         };
         let (fi, fl) = occ[0];
@@ -276,6 +284,35 @@ fn assemble(
         }
     }
     (findings, summary)
+}
+
+/// Findings of a layer no manifest could be read for: no index, no
+/// deletion verdict, the blob named by its entry in the archive.
+fn orphan(
+    label: &str,
+    name: &str,
+    result: &layer::LayerResult,
+    findings: &mut Vec<Finding>,
+    summary: &mut Summary,
+) {
+    if let Some(e) = &result.error {
+        summary
+            .errors
+            .push(err(format!("{label}:{name}"), e.clone()));
+    }
+    for f in &result.findings {
+        let mut f = f.clone();
+        f.message.push_str(&format!(
+            " in layer blob `{name}` (no manifest names its image)"
+        ));
+        f.image = Some(ImageContext {
+            archive: label.to_string(),
+            source: "layer".into(),
+            layer_digest: archive::digest_of_blob_name(name).or_else(|| result.digest.clone()),
+            ..ImageContext::default()
+        });
+        findings.push(f);
+    }
 }
 
 fn references(images: &[Image], occ: &[(usize, usize)]) -> Vec<String> {
