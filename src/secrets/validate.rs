@@ -100,13 +100,22 @@ fn private_key_ok(block: &str) -> bool {
         .find("-----BEGIN")
         .and_then(|i| block[i + 10..].find("-----").map(|j| i + 10 + j + 5))
         .unwrap_or(0);
-    let end = block.rfind("-----END").unwrap_or(block.len()).max(after_begin);
-    let inner = block[after_begin..end].replace("\\n", "\n").replace("\\r", "");
+    let end = block
+        .rfind("-----END")
+        .unwrap_or(block.len())
+        .max(after_begin);
+    let inner = block[after_begin..end]
+        .replace("\\n", "\n")
+        .replace("\\r", "");
     let body: String = inner
         .lines()
         // PEM and PGP headers (Proc-Type:, DEK-Info:, Comment:, Version:).
         .filter(|l| !l.contains(':'))
-        .flat_map(|l| l.trim().trim_matches(|c| c == '"' || c == '\'' || c == ',').chars())
+        .flat_map(|l| {
+            l.trim()
+                .trim_matches(|c| c == '"' || c == '\'' || c == ',')
+                .chars()
+        })
         .collect();
     let b64 = body
         .bytes()
@@ -116,6 +125,27 @@ fn private_key_ok(block: &str) -> bool {
     // base64 is too long to test against placeholder words by chance.
     let elided = body.contains("...") || body.contains("xxxx") || body.contains("XXXX");
     body.len() >= 64 && b64 * 100 / body.len().max(1) >= 95 && !elided
+}
+
+/// A strictly ascending or descending run of `n` consecutive characters.
+fn has_run(v: &[u8], n: usize) -> bool {
+    let (mut up, mut down) = (1, 1);
+    for w in v.windows(2) {
+        up = if w[1] == w[0].wrapping_add(1) {
+            up + 1
+        } else {
+            1
+        };
+        down = if w[1].wrapping_add(1) == w[0] {
+            down + 1
+        } else {
+            1
+        };
+        if up >= n || down >= n {
+            return true;
+        }
+    }
+    false
 }
 
 /// Shannon entropy in bits per byte.
@@ -193,6 +223,9 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "token_here",
     "key_here",
     "password_here",
+    "password",
+    "passwd",
+    "mypass",
 ];
 
 /// True when `value` is obviously not a real secret: a placeholder word, a
@@ -239,11 +272,34 @@ pub fn looks_like_placeholder(value: &str) -> bool {
     if v.len() >= 8 && distinct <= 3 {
         return true;
     }
-    // Runs like 0123456789 or abcdefgh.
-    for seq in ["0123456789", "123456789", "abcdefghij", "qwertyuiop"] {
-        if lower.contains(seq) {
-            return true;
-        }
+    // Runs like 12345678, abcdefgh or qwerty.
+    if has_run(v.as_bytes(), 6) || lower.contains("qwert") || lower.contains("asdf") {
+        return true;
+    }
+    // Code rather than a literal: dereferences, addresses, negations.
+    let rest_is_ident = v.len() > 1
+        && v[1..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'>'));
+    if matches!(first, b'*' | b'&' | b'!')
+        && rest_is_ident
+        && !v[1..].bytes().any(|b| b.is_ascii_digit())
+    {
+        return true;
+    }
+    // A plain word or a Capitalised word (prose, doc comments, enum names).
+    let word =
+        v.bytes().skip(1).all(|b| b.is_ascii_lowercase()) && v.as_bytes()[0].is_ascii_alphabetic();
+    if word {
+        return true;
+    }
+    // An all-caps or all-lowercase constant name with digits (WL1271_PSM_ELP).
+    let constant = v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && v.contains('_')
+        && (v.bytes().all(|b| !b.is_ascii_lowercase())
+            || v.bytes().all(|b| !b.is_ascii_uppercase()));
+    if constant {
+        return true;
     }
     // A bare identifier (settings.db_password, SOME_ENV_NAME, my-secret-name)
     // is a name, not a value.
@@ -378,6 +434,12 @@ mod tests {
             "get_password()",
             "settings.db_password",
             "{{ vault_token }}",
+            "Returned",
+            "firmware",
+            "WL1271_PSM_ELP",
+            "*new_token",
+            "12345678",
+            "mypassword",
         ] {
             assert!(looks_like_placeholder(p), "{p}");
         }
