@@ -294,11 +294,20 @@ pub fn looks_like_placeholder(value: &str) -> bool {
         return true;
     }
     // An all-caps or all-lowercase constant name with digits (WL1271_PSM_ELP).
-    let constant = v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    // A trailing `=` is a name about to be assigned (`cipher_auth=`).
+    let name_part = v.strip_suffix('=').unwrap_or(v);
+    let constant = name_part
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && v.contains('_')
         && (v.bytes().all(|b| !b.is_ascii_lowercase())
             || v.bytes().all(|b| !b.is_ascii_uppercase()));
-    if constant {
+    if constant
+        || (v.ends_with('=')
+            && name_part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_'))
+    {
         return true;
     }
     // A bare identifier (settings.db_password, SOME_ENV_NAME, my-secret-name)
@@ -440,6 +449,7 @@ mod tests {
             "*new_token",
             "12345678",
             "mypassword",
+            "cipher_auth=",
         ] {
             assert!(looks_like_placeholder(p), "{p}");
         }
