@@ -197,8 +197,9 @@ fn check_credentials(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
                     ));
                     reported = true;
                 }
-                // The named file exists on disk and is harmless, or was found.
-                if reported || c.dir.join(s.trim_start_matches('/')).exists() {
+                // Resolved against the context: found, excluded, or harmless.
+                let glob = s.contains(['*', '?', '[']);
+                if reported || glob || c.dir.join(s.trim_start_matches('/')).exists() {
                     continue;
                 }
             }

@@ -249,7 +249,8 @@ fn toolchain_use(argv: &[String]) -> Option<String> {
                     | "rustc"
             ) || (!w.starts_with('-') && (w.ends_with("-dev") || w.ends_with("-devel")))
         });
-        return pkg.map(|p| format!("{prog} install {p}"));
+        let verb = if prog == "apk" { "add" } else { "install" };
+        return pkg.map(|p| format!("{prog} {verb} {p}"));
     }
     None
 }

@@ -87,7 +87,7 @@ fn check_pipe_shell(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
     for inst in ctx.effective() {
         for (text, span) in run_texts(inst) {
             let cmds = commands(&text);
-            let mut hit: Option<(String, String)> = None;
+            let mut hit: Option<(String, String, String)> = None;
             for (i, c) in cmds.iter().enumerate() {
                 let Some(p) = c.program() else { continue };
                 if !(p == "curl" || p == "wget") || !c.pipes_out {
@@ -100,7 +100,13 @@ fn check_pipe_shell(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
                     }
                     if let Some(q) = next.program() {
                         if SHELLS.contains(&q) {
-                            hit = Some((p.to_string(), q.to_string()));
+                            let url = c
+                                .argv()
+                                .iter()
+                                .find(|w| w.contains("://") || w.starts_with('$'))
+                                .cloned()
+                                .unwrap_or_else(|| p.to_string());
+                            hit = Some((p.to_string(), q.to_string(), url));
                             break;
                         }
                     }
@@ -113,10 +119,10 @@ fn check_pipe_shell(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
                 }
             }
             if hit.is_none() && subst_pipe_re().is_some_and(|r| r.is_match(&text)) {
-                hit = Some(("curl".to_string(), "sh".to_string()));
+                hit = Some(("curl".to_string(), "sh".to_string(), "curl".to_string()));
             }
-            if let Some((dl, sh)) = hit {
-                let span = ctx.locate(span, &dl);
+            if let Some((dl, sh, needle)) = hit {
+                let span = ctx.locate(span, &needle);
                 out.push(ctx.finding(
                     meta,
                     format!("RUN pipes a {dl} download into {sh}: the script runs unverified"),
@@ -166,7 +172,14 @@ fn check_tls(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
         for (text, span) in texts {
             for (what, re) in tls_patterns() {
                 if let Some(m) = re.find(&text) {
-                    let needle = m.as_str().trim().split_whitespace().last().unwrap_or("");
+                    let after = text.get(m.end()..).unwrap_or("").trim_start();
+                    if m.as_str().contains("trusted")
+                        && (after.starts_with("file:") || after.starts_with("copy:"))
+                    {
+                        // A local repository of packages built in this RUN.
+                        continue;
+                    }
+                    let needle = m.as_str().split_whitespace().last().unwrap_or("");
                     out.push(ctx.finding(
                         meta,
                         format!(
