@@ -448,3 +448,25 @@ fn fail_on_threshold() {
         Some(0)
     );
 }
+
+#[test]
+fn utf16_files_are_decoded_and_scanned() {
+    let d = tempfile::tempdir().unwrap();
+    let text = format!("[creds]\r\ntoken={}\r\n", ghp());
+    for (name, bom) in [("with_bom.ini", true), ("no_bom.ini", false)] {
+        let mut bytes = if bom { vec![0xFF, 0xFE] } else { vec![] };
+        for u in text.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        fs::write(d.path().join(name), bytes).unwrap();
+    }
+    let o = run(d.path(), &["scan", ".", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 2, "{v}");
+    for x in f {
+        assert_eq!(x["rule_id"], "github-classic-pat");
+        assert_eq!(x["line"], 2);
+        assert_eq!(x["column"], 7);
+    }
+}

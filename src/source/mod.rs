@@ -3,5 +3,7 @@
 //! engine and the Dockerfile linter and returns findings plus a summary of
 //! what it read.
 
+pub mod decode;
 pub mod git;
+pub mod image;
 pub mod walk;

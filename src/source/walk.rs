@@ -2,6 +2,7 @@
 //! .ignore are honoured), per-thread scan buffers, binary skipping, and the
 //! Dockerfile linter for files with a Dockerfile name.
 
+use super::decode;
 use crate::dockerfile;
 use crate::report::{Finding, ScanError, Summary};
 use crate::secrets::{engine::Outcome, RawMatch, ScanScratch, Scanner};
@@ -193,8 +194,30 @@ impl Worker<'_> {
         };
         if is_dockerfile {
             self.scan_dockerfile(file, path, display);
-        } else {
-            self.scan_stream(file, display);
+            return;
+        }
+        // Sniff the encoding from the head, then stream head + rest.
+        let mut file = file;
+        let mut head = [0u8; 512];
+        let n = match read_head(&mut file, &mut head) {
+            Ok(n) => n,
+            Err(e) => {
+                self.summary.errors.push(ScanError {
+                    path: display,
+                    message: format!("read failed: {e}"),
+                });
+                return;
+            }
+        };
+        let stream = (&head[..n]).chain(file);
+        match decode::sniff(&head[..n]) {
+            decode::Encoding::Utf8OrBytes => self.scan_stream(stream, display),
+            decode::Encoding::Utf16Le => {
+                self.scan_stream(decode::Utf16ToUtf8::new(stream, false), display)
+            }
+            decode::Encoding::Utf16Be => {
+                self.scan_stream(decode::Utf16ToUtf8::new(stream, true), display)
+            }
         }
     }
 
@@ -272,6 +295,20 @@ pub fn merge_dockerfile_findings(findings: &mut Vec<Finding>, from: usize, lint:
         }
     }
     findings.extend(lint);
+}
+
+/// Fill `buf` as far as the file allows (short reads are retried).
+fn read_head(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 fn walk_error(err: &ignore::Error) -> ScanError {
