@@ -78,6 +78,7 @@ fn run_scan(a: &ScanArgs, cfg: &Config) -> anyhow::Result<Scanned> {
     } else {
         a.paths.clone()
     };
+    let progress = report::progress::Progress::start(!a.output.no_progress);
     let (findings, summary) = if a.staged || a.git_range.is_some() {
         super::git::scan(a, &paths, &scanner)?
     } else {
@@ -89,9 +90,11 @@ fn run_scan(a: &ScanArgs, cfg: &Config) -> anyhow::Result<Scanned> {
             lint_dockerfiles: !a.no_dockerfile,
             dockerfiles_only: false,
             target_stage: None,
+            progress: Some(progress.counters.clone()),
         };
         walk::scan_paths(&paths, scan_root(&paths).as_deref(), &scanner, &opts)?
     };
+    progress.finish();
     Ok(Scanned {
         findings,
         summary,

@@ -7,6 +7,7 @@
 
 mod finding;
 pub mod json;
+pub mod progress;
 pub mod sarif;
 mod summary;
 pub mod text;

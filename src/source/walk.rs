@@ -31,6 +31,8 @@ pub struct WalkOptions {
     /// Only lint Dockerfiles; no secret scan (the `dockerfile` command).
     pub dockerfiles_only: bool,
     pub target_stage: Option<String>,
+    /// Bumped once per file, for the progress line.
+    pub progress: Option<std::sync::Arc<crate::report::progress::Counters>>,
 }
 
 /// Shared, read-only state of one walk.
@@ -234,6 +236,9 @@ impl Worker<'_> {
             Ok(Outcome::Scanned { bytes }) => {
                 self.summary.files_scanned += 1;
                 self.summary.bytes_scanned += bytes;
+                if let Some(p) = &self.ctx.opts.progress {
+                    p.add(bytes);
+                }
             }
             Err(e) => {
                 // Keep what was found before the error.
