@@ -310,6 +310,15 @@ pub fn looks_like_placeholder(value: &str) -> bool {
     {
         return true;
     }
+    // A path or member access in code (Validator::PrivateKey, cfg->key,
+    // settings.DbPassword): identifier characters and separators, no digits.
+    let pathish = v
+        .bytes()
+        .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b':' | b'-' | b'>'))
+        && (v.contains("::") || v.contains("->") || v.contains('.'));
+    if pathish {
+        return true;
+    }
     // A bare identifier (settings.db_password, SOME_ENV_NAME, my-secret-name)
     // is a name, not a value.
     let ident = |b: u8| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-');
@@ -450,6 +459,8 @@ mod tests {
             "12345678",
             "mypassword",
             "cipher_auth=",
+            "Validator::PrivateKey",
+            "self.apiToken",
         ] {
             assert!(looks_like_placeholder(p), "{p}");
         }
