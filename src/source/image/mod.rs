@@ -217,7 +217,6 @@ fn assemble(
                 ctx.deleted = true;
                 ctx.deleted_by_layer = deleted.first().copied().flatten();
             }
-            decorate(&mut f, &ctx);
             f.image = Some(ctx);
             findings.push(f);
         };
@@ -355,24 +354,6 @@ fn layer_context(
         created_by: cfg.and_then(|c| c.created_by(li)).map(str::to_string),
         deleted: false,
         deleted_by_layer: None,
-    }
-}
-
-/// Add where the finding is to its message (never the secret).
-fn decorate(f: &mut Finding, ctx: &ImageContext) {
-    if let Some(li) = ctx.layer_index {
-        f.message.push_str(&format!(" in layer {li}"));
-    }
-    if ctx.deleted {
-        match ctx.deleted_by_layer {
-            Some(d) if Some(d) == ctx.layer_index => f
-                .message
-                .push_str(", overwritten within the same layer (still in the image)"),
-            Some(d) => f.message.push_str(&format!(
-                ", deleted by layer {d} but still in the image for anyone who pulls it"
-            )),
-            None => f.message.push_str(", deleted in the final image"),
-        }
     }
 }
 
