@@ -302,9 +302,33 @@ fn baseline_hides_known_findings_and_is_stable() {
 fn gitignore_exclude_and_no_ignore() {
     let d = tree();
     fs::write(d.path().join(".gitignore"), "src/\n").unwrap();
+    // Outside a git repository .gitignore does not apply (as in git and ripgrep).
+    let o = run(d.path(), &["scan", ".", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 2, "{v}");
+    let git = std::process::Command::new("git")
+        .arg("init")
+        .arg("-q")
+        .current_dir(d.path())
+        .status()
+        .unwrap();
+    assert!(git.success());
     let o = run(d.path(), &["scan", ".", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["findings"].as_array().unwrap().len(), 1, "{v}");
+    // .ignore applies everywhere.
+    fs::remove_dir_all(d.path().join(".git")).unwrap();
+    fs::write(d.path().join(".ignore"), "src/\n").unwrap();
+    let o = run(d.path(), &["scan", ".", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1, "{v}");
+    fs::remove_file(d.path().join(".ignore")).unwrap();
+    std::process::Command::new("git")
+        .arg("init")
+        .arg("-q")
+        .current_dir(d.path())
+        .status()
+        .unwrap();
     let o = run(
         d.path(),
         &[

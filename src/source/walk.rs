@@ -79,7 +79,11 @@ pub fn scan_paths(
         .git_exclude(!opts.no_ignore)
         .ignore(!opts.no_ignore)
         .parents(!opts.no_ignore)
-        .require_git(false)
+        // As git and ripgrep do: .gitignore counts inside a git repository
+        // only (.ignore counts everywhere). An unpacked tarball's .gitignore
+        // can say `/*` (Debian's linux-source does), and honouring it would
+        // turn a scan into a silent scan of nothing.
+        .require_git(true)
         .threads(opts.threads);
     // .git itself is never content to scan.
     let mut ov = OverrideBuilder::new(&roots[0]);
