@@ -127,6 +127,28 @@ fn private_key_ok(block: &str) -> bool {
     body.len() >= 64 && b64 * 100 / body.len().max(1) >= 95 && !elided
 }
 
+/// A printf-style conversion such as `%016llx`, `%s`, `%d`.
+fn has_printf_format(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        if c != b'%' {
+            return false;
+        }
+        let mut j = i + 1;
+        while j < b.len()
+            && (b[j].is_ascii_digit() || matches!(b[j], b'-' | b'.' | b'l' | b'h' | b'z'))
+        {
+            j += 1;
+        }
+        j < b.len()
+            && matches!(
+                b[j],
+                b's' | b'd' | b'i' | b'u' | b'x' | b'X' | b'p' | b'f' | b'c'
+            )
+            && (j > i + 1 || j + 1 == b.len() || !b[j + 1].is_ascii_alphanumeric())
+    })
+}
+
 /// A strictly ascending or descending run of `n` consecutive characters.
 fn has_run(v: &[u8], n: usize) -> bool {
     let (mut up, mut down) = (1, 1);
@@ -283,7 +305,36 @@ pub fn looks_like_placeholder(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'>'));
     if matches!(first, b'*' | b'&' | b'!')
         && rest_is_ident
-        && !v[1..].bytes().any(|b| b.is_ascii_digit())
+        && (!v[1..].bytes().any(|b| b.is_ascii_digit()) || v.contains('_'))
+    {
+        return true;
+    }
+    // More code: increments, printf formats, short hex literals, device-tree
+    // node names (`power-controller@c0`).
+    if v.ends_with("++") || v.ends_with("--") || has_printf_format(v) {
+        return true;
+    }
+    if let Some(hex) = lower.strip_prefix("0x") {
+        if hex.len() <= 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return true;
+        }
+    }
+    if let Some((node, unit)) = v.split_once('@') {
+        if !node.is_empty()
+            && node
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b',')
+            && unit.bytes().all(|b| b.is_ascii_hexdigit() || b == b',')
+        {
+            return true;
+        }
+    }
+    // Hyphenated prose (`Non-zero`, `WRPLL-specific`).
+    if v.contains('-')
+        && v.split('-')
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphabetic()))
+        && v.split('-')
+            .any(|w| w.bytes().all(|b| b.is_ascii_lowercase()))
     {
         return true;
     }
@@ -461,6 +512,13 @@ mod tests {
             "cipher_auth=",
             "Validator::PrivateKey",
             "self.apiToken",
+            "next_token++",
+            "0x%016llx",
+            "0xdeadbeef",
+            "power-controller@c0",
+            "WRPLL-specific",
+            "Non-zero",
+            "&sifive_fu540_prci_wrpll",
         ] {
             assert!(looks_like_placeholder(p), "{p}");
         }
