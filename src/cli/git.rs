@@ -3,7 +3,7 @@
 
 use super::ScanArgs;
 use crate::report::{Finding, Summary};
-use crate::secrets::{ScanScratch, Scanner};
+use crate::secrets::Scanner;
 use crate::source::git::{self, GitBlob};
 use std::path::{Path, PathBuf};
 
@@ -14,13 +14,13 @@ pub fn scan(
 ) -> anyhow::Result<(Vec<Finding>, Summary)> {
     let mut findings = Vec::new();
     let mut summary = Summary::default();
-    let mut scratch = ScanScratch::default();
+    let mut stream = crate::source::StreamScanner::default();
     let lint = !a.no_dockerfile;
     let mut one = |b: GitBlob, findings: &mut Vec<Finding>, summary: &mut Summary| {
         let from = findings.len();
         super::run::scan_blob(
             scanner,
-            &mut scratch,
+            &mut stream,
             &b.path,
             &b.content,
             lint,

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::config::{Baseline, Config};
 use crate::report::{self, Finding, Report, RuleMeta, Summary};
-use crate::secrets::{engine::Outcome, Scanner};
+use crate::secrets::Scanner;
 use crate::source::walk::{self, WalkOptions};
 use anyhow::Context as _;
 use std::io::{IsTerminal, Write};
@@ -302,36 +302,19 @@ fn finish(scanned: Scanned, out: &OutputArgs, cfg: &Config, start: Instant) -> a
     })
 }
 
-/// Scan in-memory blobs (git index or commits) with the same engine.
+/// Scan an in-memory blob (git index or commit) with the same engine, and
+/// lint it when it is a Dockerfile.
 pub fn scan_blob(
     scanner: &Scanner,
-    scratch: &mut crate::secrets::ScanScratch,
+    stream: &mut crate::source::StreamScanner,
     path: &str,
     content: &[u8],
     lint_dockerfile: bool,
     findings: &mut Vec<Finding>,
     summary: &mut Summary,
 ) {
-    let mut raw = Vec::new();
     let before = findings.len();
-    match scanner.scan_reader(content, scratch, true, &mut raw) {
-        Ok(Outcome::Binary) => summary.skip("binary"),
-        Ok(Outcome::Scanned { bytes }) => {
-            summary.files_scanned += 1;
-            summary.bytes_scanned += bytes;
-        }
-        Err(e) => summary.errors.push(report::ScanError {
-            path: path.to_string(),
-            message: e.to_string(),
-        }),
-    }
-    for m in raw {
-        if m.allowed_inline {
-            summary.suppressed += 1;
-        } else {
-            findings.push(scanner.finding(&m, path.to_string()));
-        }
-    }
+    stream.scan(scanner, content, path, false, findings, summary);
     let name = path.rsplit('/').next().unwrap_or(path);
     if lint_dockerfile && crate::dockerfile::is_dockerfile_name(name) {
         let opts = crate::dockerfile::LintOptions {

@@ -3,9 +3,10 @@
 //! Dockerfile linter for files with a Dockerfile name.
 
 use super::decode;
+use super::StreamScanner;
 use crate::dockerfile;
 use crate::report::{Finding, ScanError, Summary};
-use crate::secrets::{engine::Outcome, RawMatch, ScanScratch, Scanner};
+use crate::secrets::Scanner;
 use ignore::{
     overrides::OverrideBuilder, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState,
 };
@@ -117,8 +118,7 @@ impl<'s> ParallelVisitorBuilder<'s> for WorkerBuilder<'s> {
     fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
         Box::new(Worker {
             ctx: self.ctx,
-            scratch: ScanScratch::default(),
-            raw: Vec::new(),
+            stream: StreamScanner::default(),
             findings: Vec::new(),
             summary: Summary::default(),
         })
@@ -129,8 +129,7 @@ impl<'s> ParallelVisitorBuilder<'s> for WorkerBuilder<'s> {
 /// the end (no lock per file).
 struct Worker<'a> {
     ctx: &'a Ctx<'a>,
-    scratch: ScanScratch,
-    raw: Vec<RawMatch>,
+    stream: StreamScanner,
     findings: Vec<Finding>,
     summary: Summary,
 }
@@ -228,36 +227,16 @@ impl Worker<'_> {
     }
 
     fn scan_stream<R: Read>(&mut self, reader: R, display: String) {
-        let scanner = self.ctx.scanner;
-        self.raw.clear();
-        match scanner.scan_reader(
+        let bytes = self.stream.scan(
+            self.ctx.scanner,
             reader,
-            &mut self.scratch,
-            !self.ctx.opts.include_binary,
-            &mut self.raw,
-        ) {
-            Ok(Outcome::Binary) => self.summary.skip("binary"),
-            Ok(Outcome::Scanned { bytes }) => {
-                self.summary.files_scanned += 1;
-                self.summary.bytes_scanned += bytes;
-                if let Some(p) = &self.ctx.opts.progress {
-                    p.add(bytes);
-                }
-            }
-            Err(e) => {
-                // Keep what was found before the error.
-                self.summary.errors.push(ScanError {
-                    path: display.clone(),
-                    message: format!("read failed: {e}"),
-                });
-            }
-        }
-        for m in self.raw.drain(..) {
-            if m.allowed_inline {
-                self.summary.suppressed += 1;
-            } else {
-                self.findings.push(scanner.finding(&m, display.clone()));
-            }
+            &display,
+            self.ctx.opts.include_binary,
+            &mut self.findings,
+            &mut self.summary,
+        );
+        if let (Some(p), Some(b)) = (&self.ctx.opts.progress, bytes) {
+            p.add(b);
         }
     }
 
