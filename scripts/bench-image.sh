@@ -55,6 +55,7 @@ fi
 ls -l "$archive"
 du -sh "$rootfs"
 
+uptime # the machine may be shared: compare cpu times as well as wall times
 echo "building stowaway (release)"
 (cd "$root" && cargo build --release -q)
 bin="${CARGO_TARGET_DIR:-$root/target}/release/stowaway"
@@ -63,16 +64,21 @@ measure() { # $1 = label, rest = command
     local label="$1"
     shift
     /usr/bin/time -v "$@" >"$work/$label.out" 2>"$work/$label.time" || true
-    local wall rss
+    local wall rss user sys status
     wall=$(grep 'Elapsed (wall clock)' "$work/$label.time" | awk '{print $NF}')
     rss=$(grep 'Maximum resident set size' "$work/$label.time" | awk '{print $NF}')
-    printf '%-10s wall %s  peak RSS %s MB\n' "$label" "$wall" "$((rss / 1024))"
+    user=$(grep 'User time' "$work/$label.time" | awk '{print $NF}')
+    sys=$(grep 'System time' "$work/$label.time" | awk '{print $NF}')
+    status=$(grep 'Exit status' "$work/$label.time" | awk '{print $NF}')
+    printf '%-10s wall %s  cpu %ss user + %ss sys  peak RSS %s MB  exit %s\n' \
+        "$label" "$wall" "$user" "$sys" "$((rss / 1024))" "$status"
 }
 
 measure stowaway "$bin" image --format json "$archive"
 grep -c '"rule_id"' "$work/stowaway.out" | sed 's/^/stowaway findings: /' || true
 if [[ -x "$trivy" ]]; then
-    measure trivy "$trivy" image --input "$archive" --scanners secret --format json --cache-dir "$work/trivy-cache"
+    rm -rf "$work/trivy-cache" # a cold cache: trivy caches per-layer results
+    measure trivy "$trivy" image --input "$archive" --scanners secret --format json --timeout 60m --cache-dir "$work/trivy-cache"
 else
     echo "trivy not found at $trivy: skipped"
 fi

@@ -116,6 +116,13 @@ fn check(name: &str, findings: &[Finding], summary: &Summary) {
     assert_eq!(ctx.source, "config");
     assert!(!ctx.deleted);
 
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.path == "config/history" && f.secret.as_deref() == Some(ENV_KEY)),
+        "the ENV step in history repeats Env: reported once"
+    );
+
     let arg = one(findings, "test-stowaway-token", ARG_TOKEN, "config/history");
     assert_eq!(arg.path, "config/history");
     let ctx = arg.image.as_ref().expect("image context");

@@ -138,16 +138,22 @@ fn chars(s: &str, byte: usize) -> u32 {
     s.get(..byte).map_or(0, |p| p.chars().count()) as u32
 }
 
+fn add(
+    out: &mut Vec<ConfigFinding>,
+    finding: Finding,
+    layer: Option<usize>,
+    created_by: Option<String>,
+) {
+    out.push(ConfigFinding {
+        finding,
+        layer,
+        created_by,
+    });
+}
+
 /// Secrets and checks of one image config.
 pub(crate) fn scan_config(cfg: &ImageConfig, scanner: &Scanner) -> Vec<ConfigFinding> {
     let mut out = Vec::new();
-    let mut push = |f: Finding, layer: Option<usize>, created_by: Option<String>| {
-        out.push(ConfigFinding {
-            finding: f,
-            layer,
-            created_by,
-        })
-    };
     // Engine matches in a text; returns whether any rule matched.
     let engine = |text: &str, field: &str, line: usize, push: &mut dyn FnMut(Finding)| -> bool {
         let mut any = false;
@@ -179,13 +185,13 @@ pub(crate) fn scan_config(cfg: &ImageConfig, scanner: &Scanner) -> Vec<ConfigFin
         let mut found = Vec::new();
         let any = engine(e, "Env", i + 1, &mut |f| found.push(f));
         for f in found {
-            push(f, None, None);
+            add(&mut out, f, None, None);
         }
         if !any {
             if let Some(f) =
                 named_secret(e, checks::ENV_SECRET, "Env", i + 1, "environment variable")
             {
-                push(f, None, None);
+                add(&mut out, f, None, None);
             }
         }
     }
@@ -200,10 +206,16 @@ pub(crate) fn scan_config(cfg: &ImageConfig, scanner: &Scanner) -> Vec<ConfigFin
             let mut found = Vec::new();
             engine(text, field, i + 1, &mut |f| found.push(f));
             for f in found {
-                push(f, None, None);
+                add(&mut out, f, None, None);
             }
         }
     }
+    // `ENV` and `LABEL` steps repeat in the history what Env and Labels
+    // already hold: report each such secret once, in Env or Labels.
+    let known: std::collections::HashSet<(String, Option<String>)> = out
+        .iter()
+        .map(|c| (c.finding.rule_id.clone(), c.finding.secret.clone()))
+        .collect();
     for (i, step) in cfg.history.iter().enumerate() {
         let text = &step.created_by;
         if text.is_empty() {
@@ -213,7 +225,9 @@ pub(crate) fn scan_config(cfg: &ImageConfig, scanner: &Scanner) -> Vec<ConfigFin
         let mut found = Vec::new();
         let any = engine(text, "history", i + 1, &mut |f| found.push(f));
         for f in found {
-            push(f, layer, Some(text.clone()));
+            if !known.contains(&(f.rule_id.clone(), f.secret.clone())) {
+                add(&mut out, f, layer, Some(text.clone()));
+            }
         }
         if !any {
             for (name, start, end) in build_args(text) {
@@ -234,16 +248,16 @@ pub(crate) fn scan_config(cfg: &ImageConfig, scanner: &Scanner) -> Vec<ConfigFin
                         value,
                     );
                     f.extra.insert("name".into(), name.to_string());
-                    push(f, layer, Some(text.clone()));
+                    add(&mut out, f, layer, Some(text.clone()));
                 }
             }
         }
     }
     if let Some(f) = checks::runs_as_root(&cfg.user) {
-        push(f, None, None);
+        add(&mut out, f, None, None);
     }
     if let Some(f) = checks::expose_ssh(&cfg.exposed) {
-        push(f, None, None);
+        add(&mut out, f, None, None);
     }
     out
 }
