@@ -16,6 +16,8 @@ use std::path::Path;
 
 /// Largest non-layer file kept in memory (manifests, configs, indexes).
 const MAX_JSON: u64 = 32 << 20;
+/// Largest total of such files kept.
+const MAX_JSON_TOTAL: u64 = 256 << 20;
 /// Symlink hops followed inside the archive.
 const MAX_LINK_HOPS: usize = 16;
 
@@ -23,6 +25,7 @@ const MAX_LINK_HOPS: usize = 16;
 #[derive(Default)]
 pub(crate) struct Collected {
     pub json: HashMap<String, Vec<u8>>,
+    json_bytes: u64,
     /// In-archive links: entry name → target entry name (never followed on the host).
     pub links: HashMap<String, String>,
     pub layers: HashMap<String, LayerResult>,
@@ -72,11 +75,18 @@ impl Collected {
             return Ok(());
         }
         let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
-        if size <= MAX_JSON && matches!(first, Some(b'{') | Some(b'[')) {
+        let fits = self.json_bytes.saturating_add(size) <= MAX_JSON_TOTAL;
+        if size <= MAX_JSON && matches!(first, Some(b'{') | Some(b'[')) && fits {
             let mut all = head;
             rest.take(MAX_JSON).read_to_end(&mut all)?;
+            self.json_bytes += all.len() as u64;
             self.json.insert(name, all);
         } else {
+            if !fits && matches!(first, Some(b'{') | Some(b'[')) {
+                self.errors.push(format!(
+                    "`{name}` not read: the archive's JSON files exceed {MAX_JSON_TOTAL} bytes in all"
+                ));
+            }
             io::copy(&mut rest, &mut io::sink())?;
         }
         Ok(())
