@@ -197,7 +197,11 @@ impl Worker<'_> {
                 return;
             }
         };
-        if is_dockerfile {
+        // A Dockerfile too large to lint is still secret-scanned whole below.
+        let too_big = is_dockerfile
+            && !opts.dockerfiles_only
+            && file.metadata().is_ok_and(|m| m.len() > MAX_DOCKERFILE);
+        if is_dockerfile && !too_big {
             self.scan_dockerfile(file, path, display);
             return;
         }
