@@ -141,7 +141,12 @@ fn dockerfile_cmd(a: &DockerfileArgs) -> anyhow::Result<i32> {
             continue;
         }
         let display = walk::display_path(f, None);
-        match std::fs::read(f) {
+        // Only regular files are read: a FIFO would block forever.
+        let read = match std::fs::metadata(f) {
+            Ok(m) if !m.is_file() => Err(std::io::Error::other("not a regular file")),
+            _ => std::fs::read(f),
+        };
+        match read {
             Ok(content) => {
                 summary.files_scanned += 1;
                 summary.bytes_scanned += content.len() as u64;
