@@ -180,9 +180,10 @@ fn assemble(
         }
         *summary.layers_scanned.get_or_insert(0) += 1;
         let Some(occ) = uses.get(name.as_str()).filter(|o| !o.is_empty()) else {
-            if broken {
+            if broken || !result.findings.is_empty() {
                 // The archive broke before its manifests said which image
-                // this layer belongs to: report what it holds all the same.
+                // this layer belongs to, or no manifest reached names it (an
+                // index nested past the cap): report what it holds all the same.
                 orphan(label, name, result, &mut findings, &mut summary);
             } else {
                 *summary
