@@ -52,7 +52,12 @@ if [[ ! -f "$archive" ]]; then
     bah rmi -a -f >/dev/null 2>&1 || true
     rm -rf "$ctx" "$storage"
 fi
-ls -l "$archive"
+oci="$work/debian-oci-gzip.tar"
+if [[ ! -f "$oci" ]]; then
+    command -v skopeo >/dev/null || apt-get install -y -qq skopeo >/dev/null
+    skopeo copy -q "docker-archive:$archive" "oci-archive:$oci:bench/debian:1"
+fi
+ls -l "$archive" "$oci"
 du -sh "$rootfs"
 
 uptime # the machine may be shared: compare cpu times as well as wall times
@@ -70,12 +75,14 @@ measure() { # $1 = label, rest = command
     user=$(grep 'User time' "$work/$label.time" | awk '{print $NF}')
     sys=$(grep 'System time' "$work/$label.time" | awk '{print $NF}')
     status=$(grep 'Exit status' "$work/$label.time" | awk '{print $NF}')
-    printf '%-10s wall %s  cpu %ss user + %ss sys  peak RSS %s MB  exit %s\n' \
+    printf '%-18s wall %s  cpu %ss user + %ss sys  peak RSS %s MB  exit %s\n' \
         "$label" "$wall" "$user" "$sys" "$((rss / 1024))" "$status"
 }
 
 measure stowaway "$bin" image --format json "$archive"
 grep -c '"rule_id"' "$work/stowaway.out" | sed 's/^/stowaway findings: /' || true
+measure stowaway-oci-gzip "$bin" image --format json "$oci"
+measure stowaway-stdin sh -c "cat '$oci' | '$bin' image --format json -"
 if [[ -x "$trivy" ]]; then
     rm -rf "$work/trivy-cache" # a cold cache: trivy caches per-layer results
     measure trivy "$trivy" image --input "$archive" --scanners secret --format json --timeout 60m --cache-dir "$work/trivy-cache"
