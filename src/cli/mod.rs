@@ -174,6 +174,9 @@ pub struct ImageArgs {
     /// Scan at most this many bytes of each file in a layer.
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
     pub max_file_bytes: u64,
+    /// Follow OCI image indexes nested at most this deep.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub max_nesting: u32,
     /// Scan files that look binary.
     #[arg(long)]
     pub include_binary: bool,

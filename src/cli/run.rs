@@ -181,7 +181,7 @@ fn image_cmd(a: &ImageArgs) -> anyhow::Result<i32> {
         max_layer_bytes: a.max_layer_bytes,
         max_file_bytes: a.max_file_bytes,
         include_binary: a.include_binary,
-        ..Default::default()
+        max_nesting: a.max_nesting,
     };
     let mut findings = Vec::new();
     let mut summary = Summary::default();
