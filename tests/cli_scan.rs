@@ -494,3 +494,40 @@ fn utf16_files_are_decoded_and_scanned() {
         assert_eq!(x["column"], 7);
     }
 }
+
+#[test]
+fn subdirectory_scans_show_paths_from_the_current_directory() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("repo");
+    fs::create_dir_all(repo.join("src")).unwrap();
+    fs::write(repo.join("src/a.py"), format!("t = '{}'\n", ghp())).unwrap();
+    fs::write(repo.join("src/b.py"), format!("t = '{}'\n", ghp())).unwrap();
+    // The config sits in the scanned directory; its globs are relative to it.
+    fs::write(
+        repo.join(".stowaway.toml"),
+        "[allow]\npaths = [\"src/b.py\"]\n",
+    )
+    .unwrap();
+    let o = run(d.path(), &["scan", "repo", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].clone())
+        .collect();
+    assert_eq!(paths, vec![serde_json::json!("repo/src/a.py")]);
+    // An absolute directory is its own root.
+    let o = run(
+        d.path(),
+        &["scan", repo.to_str().unwrap(), "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].clone())
+        .collect();
+    assert_eq!(paths, vec![serde_json::json!("src/a.py")]);
+}

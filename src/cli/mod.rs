@@ -99,6 +99,9 @@ pub struct OutputArgs {
     /// Write the report to FILE instead of standard output (a short summary still goes to stderr).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write SARIF to FILE, whatever --format says (one scan, two reports).
+    #[arg(long, value_name = "FILE")]
+    pub sarif_output: Option<PathBuf>,
     /// Print secrets in full. Off by default: secrets show their first 4 characters.
     #[arg(long)]
     pub no_redact: bool,
@@ -141,7 +144,9 @@ pub struct ScanArgs {
     /// Scan what is staged in the git index (added and changed files).
     #[arg(long, conflicts_with = "git_range")]
     pub staged: bool,
-    /// Scan the lines added by every commit in BASE..HEAD.
+    /// Scan the lines added by every commit in BASE..HEAD (REV^! is one commit; a
+    /// single REV is all history reachable from it). Exits 2 if an end does not
+    /// resolve or a shallow clone cuts the range.
     #[arg(long, value_name = "BASE..HEAD")]
     pub git_range: Option<String>,
     /// Bytes read per chunk (tests and tuning).

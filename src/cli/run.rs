@@ -53,11 +53,23 @@ fn secret_rule_metas(scanner: &Scanner) -> Vec<RuleMeta> {
 }
 
 /// The directory a scan's paths are shown relative to, and where the config
-/// is looked for.
+/// is looked for. Relative paths are shown as given (`src/app.py` for
+/// `scan src`), like ripgrep, so SARIF and annotations point at the right
+/// file from the repository root; a single absolute directory is the root
+/// itself (its paths would otherwise be absolute, which SARIF upload rejects).
 fn scan_root(paths: &[PathBuf]) -> Option<PathBuf> {
     match paths {
-        [one] if one.is_dir() => Some(one.clone()),
+        [one] if one.is_dir() && one.is_absolute() => Some(one.clone()),
         _ => None,
+    }
+}
+
+/// Where `.stowaway.toml` is looked for: the single directory scanned, else
+/// the current directory.
+fn config_root(paths: &[PathBuf]) -> PathBuf {
+    match paths {
+        [one] if one.is_dir() => one.clone(),
+        _ => PathBuf::from("."),
     }
 }
 
@@ -109,16 +121,14 @@ fn scan_cmd(a: &ScanArgs) -> anyhow::Result<i32> {
     } else {
         a.paths.clone()
     };
-    let root = scan_root(&paths).unwrap_or_else(|| PathBuf::from("."));
-    let cfg = Config::discover(a.output.config.as_deref(), &root)?;
+    let cfg = Config::discover(a.output.config.as_deref(), &config_root(&paths))?;
     let scanned = run_scan(a, &cfg)?;
     finish(scanned, &a.output, &cfg, start)
 }
 
 fn dockerfile_cmd(a: &DockerfileArgs) -> anyhow::Result<i32> {
     let start = Instant::now();
-    let root = scan_root(&a.files).unwrap_or_else(|| PathBuf::from("."));
-    let cfg = Config::discover(a.output.config.as_deref(), &root)?;
+    let cfg = Config::discover(a.output.config.as_deref(), &config_root(&a.files))?;
     let scanner = build_scanner(&cfg, None)?;
     let mut findings = Vec::new();
     let mut summary = Summary::default();
@@ -219,8 +229,7 @@ fn baseline_cmd(action: BaselineAction) -> anyhow::Result<i32> {
     } else {
         a.paths.clone()
     };
-    let root = scan_root(&paths).unwrap_or_else(|| PathBuf::from("."));
-    let cfg = Config::discover(a.output.config.as_deref(), &root)?;
+    let cfg = Config::discover(a.output.config.as_deref(), &config_root(&paths))?;
     let mut scanned = run_scan(&a, &cfg)?;
     cfg.apply(&mut scanned.findings);
     warn_errors(&scanned.summary);
@@ -282,6 +291,10 @@ fn finish(scanned: Scanned, out: &OutputArgs, cfg: &Config, start: Instant) -> a
             report::text::render(&rep, redact, &report::text::Style { color })
         }
     };
+    if let Some(path) = &out.sarif_output {
+        std::fs::write(path, report::sarif::render(&rep, redact))
+            .with_context(|| format!("{}: cannot write SARIF", path.display()))?;
+    }
     match &out.output {
         Some(path) => {
             std::fs::write(path, rendered)

@@ -49,6 +49,9 @@ struct RulesSection {
 #[derive(Debug, Default)]
 pub struct Config {
     pub file: Option<PathBuf>,
+    /// The config file's directory as the scan shows paths (`repo` for
+    /// `repo/.stowaway.toml`); allowed paths are relative to it.
+    base: Option<String>,
     allow_paths: Option<GlobSet>,
     pub allow_secrets: Vec<regex::Regex>,
     pub disabled: Vec<String>,
@@ -91,6 +94,11 @@ impl Config {
         })?;
         Config::parse(&file, &text).map(|mut c| {
             c.file = Some(path.to_path_buf());
+            c.base = path
+                .parent()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string())
+                .filter(|p| !p.is_empty() && p != ".");
             c
         })
     }
@@ -156,6 +164,7 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
             file: None,
+            base: None,
             allow_paths,
             allow_secrets,
             disabled: parsed.rules.disable,
@@ -163,8 +172,18 @@ impl Config {
         })
     }
 
+    /// Whether `path` (as the scan shows it) is allowed. Globs are relative
+    /// to the config file's directory.
     pub fn path_allowed(&self, path: &str) -> bool {
-        self.allow_paths.as_ref().is_some_and(|g| g.is_match(path))
+        let Some(globs) = &self.allow_paths else {
+            return false;
+        };
+        let rel = self
+            .base
+            .as_deref()
+            .and_then(|b| path.strip_prefix(b))
+            .and_then(|p| p.strip_prefix('/'));
+        globs.is_match(path) || rel.is_some_and(|r| globs.is_match(r))
     }
 
     pub fn rule_enabled(&self, id: &str) -> bool {

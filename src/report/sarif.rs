@@ -83,7 +83,9 @@ fn first_paragraph(md: &str) -> String {
 pub fn path_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.trim_start_matches('/').bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+        // Unreserved and sub-delims, and `/`; `:` is encoded everywhere, as a
+        // first segment holding it would read as a URI scheme.
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -264,4 +266,17 @@ pub fn render(report: &Report, redact: bool) -> String {
     let mut s = serde_json::to_string_pretty(&sarif).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_uri;
+
+    #[test]
+    fn uris_are_relative_references() {
+        assert_eq!(path_uri("src/main.rs"), "src/main.rs");
+        assert_eq!(path_uri("we,ird:name.txt"), "we,ird%3Aname.txt");
+        assert_eq!(path_uri("a b/#?%.txt"), "a%20b/%23%3F%25.txt");
+        assert_eq!(path_uri("/abs/é"), "abs/%C3%A9");
+    }
 }
