@@ -57,11 +57,19 @@ pub fn is_dockerfile_name(file_name: &str) -> bool {
     if lower.ends_with(".dockerignore") || lower.ends_with(".containerignore") {
         return false;
     }
+    // `Dockerfile.<ext>` that is source code, a document or a template.
+    const NOT: &[&str] = &[
+        "rs", "go", "py", "js", "ts", "java", "rb", "sh", "md", "rst", "txt", "json", "yml",
+        "yaml", "toml", "html", "j2", "jinja", "jinja2", "tmpl", "tpl", "template", "erb",
+        "mustache", "hbs", "bak", "orig", "swp", "lock",
+    ];
     for base in ["dockerfile", "containerfile"] {
         if lower == base
-            || lower
-                .strip_prefix(base)
-                .is_some_and(|r| r.starts_with('.') && r.len() > 1)
+            || lower.strip_prefix(base).is_some_and(|r| {
+                r.len() > 1
+                    && r.starts_with('.')
+                    && !NOT.contains(&r.rsplit('.').next().unwrap_or(""))
+            })
             || lower
                 .strip_suffix(base)
                 .is_some_and(|r| r.ends_with('.') && r.len() > 1)
@@ -300,6 +308,8 @@ mod tests {
             "Dockerfile.",
             "README.md",
             "dockerfile.rs",
+            "Dockerfile.template",
+            "Dockerfile.j2",
             "docker-compose.yml",
         ] {
             assert!(!is_dockerfile_name(no), "{no}");

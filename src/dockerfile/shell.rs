@@ -167,43 +167,67 @@ pub fn commands(script: &str) -> Vec<SimpleCommand> {
     out
 }
 
-/// Byte offsets of real pipes (`|` but not `||`, outside quotes and comments).
+/// Byte offsets of real pipes (`|` but not `||`), outside quotes and
+/// comments; pipes inside `$( … )` count, also within double quotes.
 pub fn pipe_offsets(script: &str) -> Vec<usize> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Ctx {
+        Single,
+        Double,
+        Subst,
+        Paren,
+    }
     let mut out = Vec::new();
     let b = script.as_bytes();
-    let mut quote: Option<u8> = None;
+    let mut stack: Vec<Ctx> = Vec::new();
     let mut i = 0;
     while i < b.len() {
         let c = b.get(i).copied().unwrap_or(0);
-        if let Some(q) = quote {
-            if c == q {
-                quote = None;
-            } else if c == b'\\' && q == b'"' {
-                i += 1;
-            }
-            i += 1;
-            continue;
-        }
-        match c {
-            b'\'' | b'"' => quote = Some(c),
-            b'\\' => i += 1,
-            b'#' if i == 0 || b.get(i - 1).is_some_and(|p| p.is_ascii_whitespace()) => {
-                while i < b.len() && b.get(i) != Some(&b'\n') {
-                    i += 1;
+        let next = b.get(i + 1).copied();
+        match stack.last().copied() {
+            Some(Ctx::Single) => {
+                if c == b'\'' {
+                    stack.pop();
                 }
             }
-            b'|' => {
-                let next = b.get(i + 1).copied();
-                let prev = if i > 0 { b.get(i - 1).copied() } else { None };
-                if next == Some(b'|') {
-                    i += 1;
-                } else if prev != Some(b'>') && next != Some(b'&') {
-                    out.push(i);
-                } else if next == Some(b'&') {
-                    out.push(i);
+            Some(Ctx::Double) => match c {
+                b'"' => {
+                    stack.pop();
                 }
-            }
-            _ => {}
+                b'\\' => i += 1,
+                b'$' if next == Some(b'(') => {
+                    stack.push(Ctx::Subst);
+                    i += 1;
+                }
+                _ => {}
+            },
+            top => match c {
+                b'\'' => stack.push(Ctx::Single),
+                b'"' => stack.push(Ctx::Double),
+                b'\\' => i += 1,
+                b'$' if next == Some(b'(') => {
+                    stack.push(Ctx::Subst);
+                    i += 1;
+                }
+                b'(' if top.is_some() => stack.push(Ctx::Paren),
+                b')' if top.is_some() => {
+                    stack.pop();
+                }
+                b'#' if i == 0 || b.get(i - 1).is_some_and(|p| p.is_ascii_whitespace()) => {
+                    while i < b.len() && b.get(i) != Some(&b'\n') {
+                        i += 1;
+                    }
+                }
+                b'|' => {
+                    let prev = if i > 0 { b.get(i - 1).copied() } else { None };
+                    if next == Some(b'|') {
+                        i += 1;
+                    } else if prev != Some(b'>') {
+                        out.push(i);
+                    }
+                }
+                _ => {}
+            },
         }
         i += 1;
     }
@@ -222,6 +246,7 @@ mod tests {
         assert!(c.get(1).is_some_and(|c| c.pipes_out));
         assert!(c.get(2).is_some_and(|c| c.piped_in));
         assert_eq!(pipe_offsets("a || b | c 'x|y'").len(), 1);
+        assert_eq!(pipe_offsets("x=\"$(a | b)\"; echo \"|\" >| f").len(), 1);
     }
 
     #[test]
