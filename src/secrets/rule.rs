@@ -5,6 +5,7 @@ use super::validate::Validator;
 use crate::report::{Category, RuleMeta, Severity};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
+use std::sync::OnceLock;
 
 /// One rule as written in TOML.
 #[derive(Clone, Debug, Deserialize)]
@@ -61,17 +62,81 @@ pub enum RuleError {
 }
 
 /// A compiled rule, ready for the engine.
+///
+/// The regexes of built-in rules are built on first use (a scan of a few
+/// files touches few rules, and building ~280 regexes is most of start-up);
+/// rules from a user's config are built at load, so a bad one is reported
+/// there, naming the rule.
 #[derive(Debug)]
 pub struct Rule {
     pub spec: RuleSpec,
     pub meta: RuleMeta,
-    pub regex: Regex,
+    compiled: OnceLock<Compiled>,
     /// Index of the `secret` capture group.
     pub secret_group: usize,
     pub validator: Option<Validator>,
-    pub allow: Vec<Regex>,
     /// Longest keyword: a tie-breaker for "most specific rule wins".
     pub specificity: usize,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    regex: Regex,
+    allow: Vec<Regex>,
+}
+
+impl Rule {
+    /// The rule's regex (built now if this is its first use).
+    pub fn regex(&self) -> &Regex {
+        &self.compiled().regex
+    }
+
+    /// The rule's allow-list regexes (built with [`Rule::regex`]).
+    pub fn allow(&self) -> &[Regex] {
+        &self.compiled().allow
+    }
+
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            // Only built-in rules get here unbuilt; the rule tests build
+            // every one of them, so this cannot fail in a released binary.
+            build(&self.spec).unwrap_or_else(|e| {
+                panic!("built-in rule `{}` does not compile: {e}", self.spec.id)
+            })
+        })
+    }
+}
+
+fn build(spec: &RuleSpec) -> Result<Compiled, String> {
+    let regex = RegexBuilder::new(&spec.regex)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| format!("invalid regex: {e}"))?;
+    let allow = spec
+        .allow
+        .iter()
+        .map(|a| {
+            RegexBuilder::new(a)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| format!("invalid allow regex `{a}`: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Compiled { regex, allow })
+}
+
+/// Index of the capture group named `secret` in `hir`.
+fn secret_group_of(hir: &regex_syntax::hir::Hir) -> Option<usize> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) if c.name.as_deref() == Some("secret") => Some(c.index as usize),
+        HirKind::Capture(c) => secret_group_of(&c.sub),
+        HirKind::Repetition(r) => secret_group_of(&r.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(secret_group_of),
+        _ => None,
+    }
 }
 
 /// Regex compile limits: generous for real rules, but a pathological pattern
@@ -80,6 +145,22 @@ const REGEX_SIZE_LIMIT: usize = 4 << 20;
 
 /// Parse a TOML rule file; `file` names it in errors.
 pub fn load_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    parse_rule_file(file, text)?
+        .into_iter()
+        .map(|spec| compile(file, spec))
+        .collect()
+}
+
+/// [`load_rule_file`] for the built-in rules: regexes are parsed and checked
+/// now but built on first use.
+pub(crate) fn load_builtin_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    parse_rule_file(file, text)?
+        .into_iter()
+        .map(|spec| compile_with(file, spec, false))
+        .collect()
+}
+
+fn parse_rule_file(file: &str, text: &str) -> Result<Vec<RuleSpec>, RuleError> {
     let parsed: RuleFile = toml::from_str(text).map_err(|e| RuleError::Syntax {
         file: file.to_string(),
         line: e
@@ -88,15 +169,15 @@ pub fn load_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
             .unwrap_or(1),
         message: e.message().to_string(),
     })?;
-    parsed
-        .rule
-        .into_iter()
-        .map(|spec| compile(file, spec))
-        .collect()
+    Ok(parsed.rule)
 }
 
 /// Compile one rule, checking everything the engine relies on.
 pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
+    compile_with(file, spec, true)
+}
+
+fn compile_with(file: &str, spec: RuleSpec, eager: bool) -> Result<Rule, RuleError> {
     let bad = |message: String| RuleError::Invalid {
         file: file.to_string(),
         id: spec.id.clone(),
@@ -122,16 +203,15 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             "keyword `{k}` is shorter than 3 bytes and would match almost everywhere"
         )));
     }
-    let regex = RegexBuilder::new(&spec.regex)
+    // Same syntax settings as the build in `build`: bytes, no Unicode.
+    let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .utf8(false)
         .build()
+        .parse(&spec.regex)
         .map_err(|e| bad(format!("invalid regex: {e}")))?;
-    let secret_group = regex
-        .capture_names()
-        .position(|n| n == Some("secret"))
-        .ok_or_else(|| bad("regex has no named group `secret`".into()))?;
+    let secret_group =
+        secret_group_of(&hir).ok_or_else(|| bad("regex has no named group `secret`".into()))?;
     let validator = spec
         .validator
         .as_deref()
@@ -142,25 +222,26 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             return Err(bad(format!("entropy {e} is outside 0–8 bits per byte")));
         }
     }
-    let allow = spec
-        .allow
-        .iter()
-        .map(|a| {
-            RegexBuilder::new(a)
-                .size_limit(REGEX_SIZE_LIMIT)
+    let compiled = OnceLock::new();
+    if eager {
+        let _ = compiled.set(build(&spec).map_err(&bad)?);
+    } else {
+        for a in &spec.allow {
+            regex_syntax::ParserBuilder::new()
+                .utf8(false)
                 .build()
-                .map_err(|e| bad(format!("invalid allow regex `{a}`: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+                .parse(a)
+                .map_err(|e| bad(format!("invalid allow regex `{a}`: {e}")))?;
+        }
+    }
     let meta = meta_of(&spec);
     let specificity = spec.keywords.iter().map(|k| k.len()).max().unwrap_or(0);
     Ok(Rule {
         spec,
         meta,
-        regex,
+        compiled,
         secret_group,
         validator,
-        allow,
         specificity,
     })
 }
