@@ -446,6 +446,8 @@ pub fn is_secret_name(name: &str) -> bool {
         "credential",
         "auth_key",
         "client_secret",
+        "license_key",
+        "licence_key",
     ];
     SECRET.iter().any(|w| lower.contains(w))
 }
