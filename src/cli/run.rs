@@ -280,6 +280,9 @@ fn finish(scanned: Scanned, out: &OutputArgs, cfg: &Config, start: Instant) -> a
     rep.sort();
     warn_errors(&rep.summary);
     let redact = !out.no_redact;
+    if redact {
+        rep.scrub_all_secrets();
+    }
     let to_file = out.output.is_some();
     let rendered = match out.format {
         Format::Json => report::json::render(&rep, redact),

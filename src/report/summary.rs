@@ -66,6 +66,45 @@ impl Report {
         self.summary.errors.sort();
     }
 
+    /// Redact every reported secret wherever it appears in any finding's
+    /// message, snippet or image history, not only in its own finding: a
+    /// line with two secrets, or a parse error quoting a line, would
+    /// otherwise print one finding's secret in full in another's text.
+    pub fn scrub_all_secrets(&mut self) {
+        let mut secrets: Vec<&str> = self
+            .findings
+            .iter()
+            .filter_map(|f| f.secret.as_deref())
+            .filter(|s| s.chars().count() > 2 * super::REDACT_KEEP)
+            .collect();
+        secrets.sort_unstable();
+        secrets.dedup();
+        if secrets.is_empty() {
+            return;
+        }
+        let Ok(ac) = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&secrets)
+        else {
+            return;
+        };
+        let redacted: Vec<String> = secrets.iter().map(|s| super::redact_secret(s)).collect();
+        let scrub = |t: &mut String| {
+            if ac.is_match(t.as_str()) {
+                *t = ac.replace_all(t, &redacted);
+            }
+        };
+        for f in &mut self.findings {
+            scrub(&mut f.message);
+            if let Some(s) = f.snippet.as_mut() {
+                scrub(s);
+            }
+            if let Some(c) = f.image.as_mut().and_then(|i| i.created_by.as_mut()) {
+                scrub(c);
+            }
+        }
+    }
+
     pub fn count_by_severity(&self) -> BTreeMap<Severity, usize> {
         let mut m = BTreeMap::new();
         for f in &self.findings {
