@@ -238,6 +238,22 @@ pub fn redact_secret(secret: &str) -> String {
 /// and any line of a multi-line secret too (PEM bodies print line by line).
 pub fn scrub_secret(text: &str, secret: &str) -> String {
     let mut out = text.replace(secret, &redact_secret(secret));
+    // A snippet cut short ends with the secret's head, or starts with its
+    // tail: redact those too.
+    let keep = REDACT_KEEP.min(secret.chars().count() / 2);
+    let cut = |i: usize| secret.is_char_boundary(i) && i > keep && i < secret.len();
+    if let Some(i) = (0..secret.len())
+        .rev()
+        .find(|&i| cut(i) && out.ends_with(&secret[..i]))
+    {
+        let at = out.len() - i;
+        out.replace_range(at.., &redact_secret(secret));
+    }
+    if let Some(i) = (1..secret.len()).find(|&i| {
+        secret.is_char_boundary(i) && secret.len() - i > keep && out.starts_with(&secret[i..])
+    }) {
+        out.replace_range(..secret.len() - i, "…");
+    }
     if secret.contains('\n') {
         for part in secret.lines() {
             let part = part.trim();
