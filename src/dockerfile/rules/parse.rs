@@ -40,8 +40,24 @@ pub(crate) fn rules() -> Vec<Rule> {
 
 fn check_errors(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
     for e in &ctx.df.errors {
-        out.push(ctx.finding(meta, e.message.clone(), e.span, &e.message));
+        let mut f = ctx.finding(meta, redacted(ctx, &e.message), e.span, &e.message);
+        f.snippet = f.snippet.map(|s| redacted(ctx, &s));
+        out.push(f);
     }
+}
+
+/// Text quoting the file, with any secret in it redacted: it is not this
+/// finding's secret, so the printers would not hide it.
+fn redacted(ctx: &Ctx, msg: &str) -> String {
+    let mut msg = msg.to_string();
+    for m in ctx
+        .secrets
+        .map(|s| s.find_in(msg.as_bytes()))
+        .unwrap_or_default()
+    {
+        msg = crate::report::scrub_secret(&msg, &m.secret);
+    }
+    msg
 }
 
 fn check_empty_continuation(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
@@ -66,6 +82,8 @@ fn check_empty_continuation(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) 
             )
         };
         let key = format!("{}\0{joined}", e.keyword);
-        out.push(ctx.finding(meta, msg, e.span, &key));
+        let mut f = ctx.finding(meta, redacted(ctx, &msg), e.span, &key);
+        f.snippet = f.snippet.map(|s| redacted(ctx, &s));
+        out.push(f);
     }
 }
