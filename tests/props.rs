@@ -151,6 +151,28 @@ proptest! {
     }
 
     #[test]
+    fn scrub_hides_a_secret_cut_short_at_either_end(
+        secret in "[A-Z0-9_]{10,400}",
+        before in "[a-z =:\"]{0,40}",
+        cut in any::<prop::sample::Index>(),
+        head in any::<bool>(),
+    ) {
+        // A bounded snippet ends inside a long secret (or starts inside it).
+        let k = REDACT_KEEP + 1 + cut.index(secret.len() - REDACT_KEEP - 1);
+        let text = if head {
+            format!("{before}{}", &secret[..k])
+        } else {
+            format!("{}{before}", &secret[secret.len() - k..])
+        };
+        let out = scrub_secret(&text, &secret);
+        let chars: Vec<char> = secret.chars().collect();
+        for w in chars.windows(REDACT_KEEP + 1) {
+            let w: String = w.iter().collect();
+            prop_assert!(!out.contains(&w), "{:?} shows {:?}", out, w);
+        }
+    }
+
+    #[test]
     fn scrub_removes_self_overlapping_secrets(
         secret in "[AB]{8,24}",
         text in "[AB ]{0,200}",
