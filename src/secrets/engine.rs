@@ -564,10 +564,10 @@ impl KeywordDfa {
         // state reports its own keywords and those of its failure state.
         let states = outs.len();
         let mut queue = std::collections::VecDeque::new();
-        for c in 0..stride {
-            match next[c] {
-                NONE => next[c] = 0,
-                t => queue.push_back((t as usize, 0usize)),
+        for t in &mut next[..stride] {
+            match *t {
+                NONE => *t = 0,
+                child => queue.push_back((child as usize, 0usize)),
             }
         }
         while let Some((st, fail)) = queue.pop_front() {
