@@ -301,12 +301,12 @@ pub fn looks_like_placeholder(value: &str) -> bool {
     }
     // Code rather than a literal: dereferences, addresses, negations.
     let rest_is_ident = v.len() > 1
-        && v[1..]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'>'));
+        && v.as_bytes()[1..]
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'>'));
     if matches!(first, b'*' | b'&' | b'!')
         && rest_is_ident
-        && (!v[1..].bytes().any(|b| b.is_ascii_digit()) || v.contains('_'))
+        && (!v.as_bytes()[1..].iter().any(|b| b.is_ascii_digit()) || v.contains('_'))
     {
         return true;
     }
