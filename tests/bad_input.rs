@@ -622,7 +622,19 @@ fn two_gigabyte_single_line_file() {
         std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0)).unwrap();
         f.write_all(secret.as_bytes()).unwrap();
     }
-    let (o, v) = scan_json(dir.path(), &["one-line.txt"]);
+    let o = run_within(
+        dir.path(),
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--no-redact",
+            "--no-progress",
+            "one-line.txt",
+        ],
+        600,
+    );
+    let v = json(&o);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let f: Vec<&Value> = v["findings"]
         .as_array()
@@ -1001,4 +1013,24 @@ fn index_nesting_cap_never_drops_a_layer_silently() {
         "a layer behind too many indexes vanished without a word: findings {f:?}, summary {s:?}"
     );
     assert!(found, "the layer's secret is lost: {s:?}");
+}
+
+#[test]
+fn non_ascii_first_character_of_a_candidate_secret_does_not_crash() {
+    // Found by the `dockerfile` fuzz target: the placeholder check sliced
+    // a candidate at byte 1, inside a multi-byte first character, and the
+    // panic took the whole scan down (exit 101).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.env"), "PASSWORD=\"éunter2hunUN\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM alpine\nENV PASSWORD=\u{fffd}unter2hunUN\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("k.env"), secret_line('L')).unwrap();
+    let (o, v) = scan_json(dir.path(), &["."]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(count(&v, &token('L')), 1);
+    let o = run_within(dir.path(), &["dockerfile", "Dockerfile"], 60);
+    assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
 }
