@@ -137,7 +137,7 @@ subset() {
 
 echo "corpus: $dir ($(find "$dir" -type f | wc -l) files, $(echo "$(bytes_of "$dir") / 1000000" | bc) MB)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "stowaway $($STOW --version 2>/dev/null | awk '{print $2}'), $(rg --version | head -1)"
+echo "stowaway $($STOW --version 2>/dev/null | awk '{print $2}'), $(rg --version | sed -n 1p)"
 echo "runs: $runs alternating rounds, median"
 echo
 echo "| command                | input    | wall (s) |     MB/s | vs rg   | RSS (MiB)| findings |"

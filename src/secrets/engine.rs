@@ -1,10 +1,10 @@
 //! The scanning hot loop.
 //!
-//! One aho-corasick automaton holds every rule's keywords. A buffer is
-//! searched once; each keyword hit opens a small window (the keyword's line,
-//! bounded) for the rules that own that keyword, windows of the same rule are
-//! merged, and only then does the rule's regex run. No rule makes its own
-//! pass over the input.
+//! One Aho-Corasick DFA holds every rule's keywords (`KeywordDfa`). A buffer
+//! is searched once; each keyword hit opens a small window (the keyword's
+//! line, bounded) for the rules that own that keyword, windows of the same
+//! rule are merged, and only then does the rule's regex run. No rule makes
+//! its own pass over the input.
 //!
 //! Files are read in chunks with an overlap larger than any match can be, so
 //! memory stays bounded and a secret across a chunk border is still found
