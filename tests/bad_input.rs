@@ -496,7 +496,7 @@ fn permissions_are_not_enforced(dir: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     let p = dir.join("probe");
     std::fs::write(&p, b"x").unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0)).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
     let readable = std::fs::read(&p).is_ok();
     std::fs::remove_file(&p).unwrap();
     readable
@@ -518,7 +518,7 @@ fn unreadable_file_is_an_error_and_the_rest_is_scanned() {
     } else {
         let locked = t.join("locked.env");
         std::fs::write(&locked, secret_line('r')).unwrap();
-        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0)).unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
         let (o, v) = scan_json(dir.path(), &["tree"]);
         std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(code(&o), 1, "{}", stderr(&o));
