@@ -45,7 +45,7 @@ impl Layer {
         self.b.extend_from_slice(h.as_bytes());
         self.b.extend_from_slice(data);
         let pad = (512 - data.len() % 512) % 512;
-        self.b.extend(std::iter::repeat(0u8).take(pad));
+        self.b.extend(std::iter::repeat_n(0u8, pad));
         self
     }
     fn file(&mut self, name: &str, data: &[u8]) -> &mut Self {
@@ -110,7 +110,7 @@ impl Layer {
     }
     fn bytes(&self) -> Vec<u8> {
         let mut v = self.b.clone();
-        v.extend(std::iter::repeat(0u8).take(1024));
+        v.extend(std::iter::repeat_n(0u8, 1024));
         v
     }
 }

@@ -407,7 +407,7 @@ fn find_installed(home: &Path) -> Option<PathBuf> {
             let bin = env.path().join("bin/stowaway");
             if env.file_name().to_string_lossy().starts_with("rustenv") && bin.is_file() {
                 let t = bin.metadata().and_then(|m| m.modified()).ok()?;
-                if newest.as_ref().map_or(true, |(n, _)| t > *n) {
+                if newest.as_ref().is_none_or(|(n, _)| t > *n) {
                     newest = Some((t, bin));
                 }
             }

@@ -554,7 +554,7 @@ impl KeywordDfa {
                 if next[i] == NONE {
                     next[i] = outs.len() as u32;
                     outs.push(Vec::new());
-                    next.extend(std::iter::repeat(NONE).take(stride));
+                    next.extend(std::iter::repeat_n(NONE, stride));
                 }
                 st = next[i] as usize;
             }
