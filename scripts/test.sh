@@ -27,4 +27,4 @@ if [ -d ../shared ]; then export STOWAWAY_REQUIRE_SHARED=1; fi
 export STOWAWAY_REQUIRE_IMAGE_FIXTURES=${STOWAWAY_REQUIRE_IMAGE_FIXTURES:-1}
 
 echo "== cargo test"
-cargo test --release --all-targets 2>&1
+cargo test --release --all-targets --no-fail-fast 2>&1
