@@ -322,6 +322,7 @@ fn resource_cap_defaults_are_documented_in_help() {
     assert!(help.contains("8589934592"), "default layer cap: {help}");
     assert!(help.contains("--max-file-bytes"), "{help}");
     assert!(help.contains("268435456"), "default file cap: {help}");
+    assert!(help.contains("--max-nesting"), "{help}");
 }
 
 #[test]
