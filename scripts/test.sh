@@ -7,6 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  # jq: the GitHub Action's script needs it (GitHub's runners have it).
+  if ! command -v jq >/dev/null 2>&1; then
+    echo "== apt-get install jq"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq jq >/dev/null
+  fi
   # SARIF validator and peer tools (jsonschema, SARIF multitool, actionlint, zizmor, pre-commit).
   if [ -x ../shared/peers/install.sh ] || [ -f ../shared/peers/install.sh ]; then
     if [ ! -x "$HOME/.peers/bin/check-jsonschema" ] || [ ! -d "$HOME/.peers/node/node_modules/@microsoft/sarif-multitool-linux" ]; then
