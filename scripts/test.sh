@@ -33,4 +33,11 @@ if [ -d ../shared ]; then export STOWAWAY_REQUIRE_SHARED=1; fi
 export STOWAWAY_REQUIRE_IMAGE_FIXTURES=${STOWAWAY_REQUIRE_IMAGE_FIXTURES:-1}
 
 echo "== cargo test"
-cargo test --release --all-targets --no-fail-fast 2>&1
+log=$(mktemp)
+status=0
+cargo test --release --all-targets --no-fail-fast 2>&1 | tee "$log" || status=$?
+# One closing line for the whole suite, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1); if ($i ~ /^ignored;?$/) s += $(i-1) } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
