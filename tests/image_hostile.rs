@@ -626,3 +626,17 @@ fn image_not_an_archive() {
     assert_eq!(s.errors[0].path, "/nonexistent/app.tar");
     assert!(s.errors[0].message.contains("cannot open"));
 }
+
+#[test]
+fn image_utf16_files_are_transcoded() {
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in String::from_utf8(line(KEY_A)).unwrap().encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    let mut l = Layer::default();
+    l.file("app/settings.reg", &utf16);
+    let ar = docker_archive("t:1", &[l.bytes()], config(1, &[], ""));
+    let (f, s) = run(&ar, &ImageOptions::default());
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(secret(&f, KEY_A).len(), 1, "UTF-16 secret found");
+}
