@@ -24,7 +24,7 @@ pub(crate) fn rules() -> Vec<Rule> {
             Doc {
                 what: "Runs the secret scanner's rules over every `ENV`, `ARG` and `LABEL` value, and flags secret-named `ENV`/`ARG` (`PASSWORD`, `API_KEY`, `*_TOKEN`, `SECRET*`…) set to a literal value. Empty values, `${VAR}` references, placeholders, file paths and GPG key fingerprints are not secrets.",
                 why: "ENV and LABEL values are stored in the image configuration and ARG defaults in its history: `docker inspect` and `docker history` show them to anyone who can pull the image.",
-                example: "ENV NPM_TOKEN=npm_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ\nARG DB_PASSWORD=hunter2hunter2",
+                example: "ENV NPM_TOKEN=npm_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ\nARG DB_PASSWORD=<your-password>",
                 fix: "Remove the value and rotate the secret. Pass secrets at build time with `RUN --mount=type=secret,id=npm …` and at run time through the orchestrator's secret store.",
             },
             &["security", "secrets"],

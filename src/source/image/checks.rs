@@ -144,7 +144,7 @@ The image config's `Env` sets a variable whose name says it is a credential (`PA
 
 **Why it matters:** the config is readable by anyone who can pull the image (`docker inspect`), and the value is set in every container.
 
-**Example:** `ENV DB_PASSWORD=s3cr3t-pr0d`.
+**Example:** `ENV DB_PASSWORD=<a literal password>`.
 
 **Fix:** pass the value at run time (`docker run -e`, an orchestrator secret) and rotate the exposed one.
 "#,
