@@ -8,6 +8,8 @@
 //! `../shared`; without them these checks are skipped with a message, unless
 //! STOWAWAY_REQUIRE_SHARED=1 (scripts/test.sh sets it), when they fail.
 
+mod common;
+use common::git;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -44,25 +46,6 @@ fn have(path: &Path, what: &str) -> bool {
 /// A fake secret, assembled at run time so this file is not itself a finding.
 fn pat() -> String {
     format!("ghp_{}", "pdDV7xHFWaRc8L0RiMIix2LKJxQcCX4f1RyJ")
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn commit_all(dir: &Path, msg: &str) -> String {

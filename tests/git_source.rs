@@ -7,6 +7,8 @@
 #[allow(dead_code)]
 mod git;
 
+mod common;
+use common::git;
 use git::GitBlob;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,31 +26,10 @@ fn env_exclusive() -> RwLockWriteGuard<'static, ()> {
     ENV.write().unwrap_or_else(|e| e.into_inner())
 }
 
-fn sh(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {:?} failed: {}",
-        args,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 fn repo() -> tempfile::TempDir {
     let d = tempfile::tempdir().expect("tempdir");
-    sh(d.path(), &["init", "-q", "-b", "main"]);
-    sh(d.path(), &["config", "commit.gpgsign", "false"]);
+    git(d.path(), &["init", "-q", "-b", "main"]);
+    git(d.path(), &["config", "commit.gpgsign", "false"]);
     d
 }
 
@@ -61,9 +42,9 @@ fn write(dir: &Path, rel: &str, text: &str) {
 }
 
 fn commit(dir: &Path, msg: &str) -> String {
-    sh(dir, &["add", "-A"]);
-    sh(dir, &["commit", "-q", "--allow-empty", "-m", msg]);
-    sh(dir, &["rev-parse", "HEAD"])
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "--allow-empty", "-m", msg]);
+    git(dir, &["rev-parse", "HEAD"])
 }
 
 fn by_path<'a>(blobs: &'a [GitBlob], path: &str) -> Vec<&'a GitBlob> {
@@ -84,7 +65,7 @@ fn staged_reads_the_index_not_the_work_tree() {
     write(p, "keep.txt", "old\nstaged line\n");
     write(p, "new.env", "TOKEN=staged\n");
     write(p, "sub/Dockerfile", "FROM alpine\n");
-    sh(p, &["add", "keep.txt", "new.env", "sub/Dockerfile"]);
+    git(p, &["add", "keep.txt", "new.env", "sub/Dockerfile"]);
     // Unstaged edits after staging must not be what is scanned.
     write(p, "new.env", "TOKEN=work-tree-only\n");
     write(p, "untracked.txt", "never staged\n");
@@ -105,16 +86,16 @@ fn staged_skips_deletions_and_symlinks_and_handles_the_first_commit() {
     let p = d.path();
     // Before the first commit there is no HEAD: everything staged is new.
     write(p, "a.txt", "a\n");
-    sh(p, &["add", "a.txt"]);
+    git(p, &["add", "a.txt"]);
     let blobs = git::staged(p, &[]).expect("staged on an unborn branch");
     assert_eq!(blobs.len(), 1);
     commit(p, "first");
 
-    sh(p, &["rm", "-q", "a.txt"]);
+    git(p, &["rm", "-q", "a.txt"]);
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink("/etc/passwd", p.join("link")).expect("symlink");
-        sh(p, &["add", "link"]);
+        git(p, &["add", "link"]);
     }
     let blobs = git::staged(p, &[]).expect("staged");
     assert!(blobs.is_empty(), "{blobs:?}");
@@ -129,7 +110,7 @@ fn staged_with_paths_scans_exactly_the_named_files() {
     write(p, "dir/b.txt", "b\n");
     commit(p, "base");
     write(p, "c.txt", "staged new\n");
-    sh(p, &["add", "c.txt"]);
+    git(p, &["add", "c.txt"]);
     // pre-commit --all-files names unchanged files too: they must be scanned
     // (gitleaks#1409 scanned nothing here).
     let blobs = git::staged(
@@ -168,7 +149,7 @@ fn staged_from_a_subdirectory_uses_repo_relative_paths() {
     write(p, "sub/x.txt", "x\n");
     commit(p, "base");
     write(p, "sub/x.txt", "x2\n");
-    sh(p, &["add", "sub/x.txt"]);
+    git(p, &["add", "sub/x.txt"]);
     let sub = p.join("sub");
     let blobs = git::staged(&sub, &[PathBuf::from("x.txt")]).expect("from sub");
     assert_eq!(blobs[0].path, "sub/x.txt");
@@ -319,18 +300,18 @@ fn range_counts_only_what_a_merge_itself_adds() {
     write(p, "a.txt", "a1\n");
     write(p, "b.txt", "b1\n");
     let base = commit(p, "base");
-    sh(p, &["checkout", "-q", "-b", "side"]);
+    git(p, &["checkout", "-q", "-b", "side"]);
     write(p, "b.txt", "b1\nfrom-side\n");
     commit(p, "side");
-    sh(p, &["checkout", "-q", "main"]);
+    git(p, &["checkout", "-q", "main"]);
     write(p, "a.txt", "a1\nfrom-main\n");
     commit(p, "main");
     // A merge whose result adds a line no parent has (an "evil merge").
-    sh(p, &["merge", "-q", "--no-commit", "--no-ff", "side"]);
+    git(p, &["merge", "-q", "--no-commit", "--no-ff", "side"]);
     write(p, "a.txt", "a1\nfrom-main\nevil\n");
-    sh(p, &["add", "a.txt"]);
-    sh(p, &["commit", "-q", "-m", "merge"]);
-    let merge = sh(p, &["rev-parse", "HEAD"]);
+    git(p, &["add", "a.txt"]);
+    git(p, &["commit", "-q", "-m", "merge"]);
+    let merge = git(p, &["rev-parse", "HEAD"]);
     let (blobs, n) = git::range(p, &format!("{base}..HEAD")).expect("range");
     assert_eq!(n, 3);
     let at_merge: Vec<&GitBlob> = blobs
@@ -367,7 +348,7 @@ fn range_refuses_what_it_cannot_scan_completely() {
     let c = tempfile::tempdir().expect("tempdir");
     let url = format!("file://{}", p.display());
     let clone = c.path().join("clone");
-    sh(
+    git(
         c.path(),
         &[
             "clone",
@@ -378,13 +359,13 @@ fn range_refuses_what_it_cannot_scan_completely() {
             clone.to_str().unwrap_or("clone"),
         ],
     );
-    let base = sh(p, &["rev-parse", "HEAD~2"]);
+    let base = git(p, &["rev-parse", "HEAD~2"]);
     let e = git::range(&clone, &format!("{base}..HEAD")).expect_err("shallow, base missing");
     assert!(format!("{e:#}").contains("shallow"), "{e:#}");
     // The base is named but the cut is inside the range: HEAD~1 is not in a
     // depth-1 clone either, so use a depth-2 clone and a base below the cut.
     let clone2 = c.path().join("clone2");
-    sh(
+    git(
         c.path(),
         &[
             "clone",
@@ -396,8 +377,8 @@ fn range_refuses_what_it_cannot_scan_completely() {
         ],
     );
     // Fetch the root commit alone so the base resolves but the range is cut.
-    let root = sh(p, &["rev-list", "--max-parents=0", "HEAD"]);
-    sh(&clone2, &["fetch", "-q", "--depth", "1", "origin", &root]);
+    let root = git(p, &["rev-list", "--max-parents=0", "HEAD"]);
+    git(&clone2, &["fetch", "-q", "--depth", "1", "origin", &root]);
     let e = git::range(&clone2, &format!("{root}..HEAD")).expect_err("cut inside the range");
     assert!(format!("{e:#}").contains("shallow"), "{e:#}");
     // Within the fetched depth a shallow clone is fine.

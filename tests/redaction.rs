@@ -14,7 +14,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::{github_token, stderr, stdout};
+use common::{git, github_token, stderr, stdout};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -290,20 +290,6 @@ fn baseline_file_holds_no_secret() {
     let mut all = p.tree_secrets.clone();
     all.extend(p.dockerfile_secrets.iter().cloned());
     assert_no_leak("baseline", &format!("{text}{}", everything(&o, None)), &all);
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git");
-    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
 }
 
 #[test]
