@@ -38,6 +38,63 @@ pub fn sniff(head: &[u8]) -> Encoding {
     }
 }
 
+/// The first bytes of a stream, kept to sniff its encoding and then read
+/// again ahead of the rest.
+pub struct Head {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl AsRef<[u8]> for Head {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+type Rest<R> = io::Chain<io::Cursor<Head>, R>;
+
+/// A stream as the secret engine should see it: UTF-16 transcoded to UTF-8,
+/// anything else byte for byte. Every source (tree walk, image layers) opens
+/// its files through [`TextReader::new`], so encodings are handled alike.
+pub enum TextReader<R> {
+    Bytes(Rest<R>),
+    Utf16(Utf16ToUtf8<Rest<R>>),
+}
+
+impl<R: Read> TextReader<R> {
+    /// Read the head of `inner` (no allocation), sniff it, and wrap.
+    pub fn new(mut inner: R) -> io::Result<Self> {
+        let mut head = Head {
+            buf: [0u8; 512],
+            len: 0,
+        };
+        while head.len < head.buf.len() {
+            match inner.read(&mut head.buf[head.len..]) {
+                Ok(0) => break,
+                Ok(k) => head.len += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let enc = sniff(head.as_ref());
+        let rest = io::Cursor::new(head).chain(inner);
+        Ok(match enc {
+            Encoding::Utf8OrBytes => TextReader::Bytes(rest),
+            Encoding::Utf16Le => TextReader::Utf16(Utf16ToUtf8::new(rest, false)),
+            Encoding::Utf16Be => TextReader::Utf16(Utf16ToUtf8::new(rest, true)),
+        })
+    }
+}
+
+impl<R: Read> Read for TextReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            TextReader::Bytes(r) => r.read(buf),
+            TextReader::Utf16(r) => r.read(buf),
+        }
+    }
+}
+
 /// A `Read` that turns UTF-16 from `inner` into UTF-8. Unpaired surrogates
 /// become U+FFFD; a BOM is dropped.
 pub struct Utf16ToUtf8<R> {

@@ -205,28 +205,12 @@ impl Worker<'_> {
             self.scan_dockerfile(file, path, display);
             return;
         }
-        // Sniff the encoding from the head, then stream head + rest.
-        let mut file = file;
-        let mut head = [0u8; 512];
-        let n = match read_head(&mut file, &mut head) {
-            Ok(n) => n,
-            Err(e) => {
-                self.summary.errors.push(ScanError {
-                    path: display,
-                    message: format!("read failed: {e}"),
-                });
-                return;
-            }
-        };
-        let stream = (&head[..n]).chain(file);
-        match decode::sniff(&head[..n]) {
-            decode::Encoding::Utf8OrBytes => self.scan_stream(stream, display),
-            decode::Encoding::Utf16Le => {
-                self.scan_stream(decode::Utf16ToUtf8::new(stream, false), display)
-            }
-            decode::Encoding::Utf16Be => {
-                self.scan_stream(decode::Utf16ToUtf8::new(stream, true), display)
-            }
+        match decode::TextReader::new(file) {
+            Ok(text) => self.scan_stream(text, display),
+            Err(e) => self.summary.errors.push(ScanError {
+                path: display,
+                message: format!("read failed: {e}"),
+            }),
         }
     }
 
@@ -287,20 +271,6 @@ pub fn merge_dockerfile_findings(findings: &mut Vec<Finding>, from: usize, lint:
         }
     }
     findings.extend(lint);
-}
-
-/// Fill `buf` as far as the file allows (short reads are retried).
-fn read_head(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 fn walk_error(err: &ignore::Error) -> ScanError {

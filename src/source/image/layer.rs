@@ -379,27 +379,12 @@ fn walk<R: Read>(
             });
         }
         raws.clear();
-        let mut limited = (&mut entry).take(opts.max_file_bytes);
+        let limited = (&mut entry).take(opts.max_file_bytes);
         // UTF-16 text is transcoded, as in a tree scan (its NULs would
         // otherwise make it look binary).
-        let mut head = [0u8; 512];
-        let n = read_head(&mut limited, &mut head)
+        let text = crate::source::decode::TextReader::new(limited)
             .map_err(|e| format!("cannot read `{path}` in the layer: {e}"))?;
-        let stream = (&head[..n]).chain(limited);
-        let scanned = match crate::source::decode::sniff(&head[..n]) {
-            crate::source::decode::Encoding::Utf8OrBytes => {
-                scanner.scan_reader(stream, &mut scratch, !opts.include_binary, &mut raws)
-            }
-            enc => scanner.scan_reader(
-                crate::source::decode::Utf16ToUtf8::new(
-                    stream,
-                    enc == crate::source::decode::Encoding::Utf16Be,
-                ),
-                &mut scratch,
-                !opts.include_binary,
-                &mut raws,
-            ),
-        };
+        let scanned = scanner.scan_reader(text, &mut scratch, !opts.include_binary, &mut raws);
         match scanned {
             Ok(Outcome::Binary) => out.skip("binary"),
             Ok(Outcome::Scanned { bytes }) => {
@@ -420,18 +405,4 @@ fn walk<R: Read>(
         }
     }
     Ok(())
-}
-
-/// Fill `buf` as far as the reader allows.
-fn read_head(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
