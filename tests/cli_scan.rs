@@ -4,6 +4,17 @@ mod common;
 use common::*;
 use std::fs;
 
+/// One field of every finding in a JSON report.
+fn field(o: &std::process::Output, key: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    v["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| f[key].clone())
+        .collect()
+}
+
 fn tree() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     fs::create_dir_all(d.path().join("src")).unwrap();
@@ -181,13 +192,7 @@ fn config_allows_paths_secrets_and_disables_rules() {
     )
     .unwrap();
     let o = run(d.path(), &["scan", ".", "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let ids: Vec<_> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].clone())
-        .collect();
+    let ids = field(&o, "rule_id");
     assert_eq!(ids, vec![serde_json::json!("github-classic-pat")]);
 }
 
@@ -509,25 +514,13 @@ fn subdirectory_scans_show_paths_from_the_current_directory() {
     )
     .unwrap();
     let o = run(d.path(), &["scan", "repo", "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let paths: Vec<_> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].clone())
-        .collect();
+    let paths = field(&o, "path");
     assert_eq!(paths, vec![serde_json::json!("repo/src/a.py")]);
     // An absolute directory is its own root.
     let o = run(
         d.path(),
         &["scan", repo.to_str().unwrap(), "--format", "json"],
     );
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let paths: Vec<_> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].clone())
-        .collect();
+    let paths = field(&o, "path");
     assert_eq!(paths, vec![serde_json::json!("src/a.py")]);
 }
