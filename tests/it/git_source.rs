@@ -1,18 +1,14 @@
 //! Tests of `src/source/git.rs` against real scratch repositories.
 //!
-//! The module is compiled into this test directly (`#[path]`), so these tests
-//! do not depend on how the CLI wires it.
+//! They call the library module directly, so they do not depend on how the
+//! CLI wires it.
 
-#[path = "../src/source/git.rs"]
-#[allow(dead_code)]
-mod git;
-
-mod common;
-use common::git;
-use git::GitBlob;
+use crate::common::git;
+use gitsrc::GitBlob;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use stowaway::source::git as gitsrc;
 
 /// Tests that set process environment variables take this for writing; the
 /// rest for reading, so no git they start sees another test's variables.
@@ -70,7 +66,7 @@ fn staged_reads_the_index_not_the_work_tree() {
     write(p, "new.env", "TOKEN=work-tree-only\n");
     write(p, "untracked.txt", "never staged\n");
 
-    let blobs = git::staged(p, &[]).expect("staged");
+    let blobs = gitsrc::staged(p, &[]).expect("staged");
     let paths: Vec<&str> = blobs.iter().map(|b| b.path.as_str()).collect();
     assert_eq!(paths, vec!["keep.txt", "new.env", "sub/Dockerfile"]);
     assert_eq!(text(by_path(&blobs, "new.env")[0]), "TOKEN=staged\n");
@@ -87,7 +83,7 @@ fn staged_skips_deletions_and_symlinks_and_handles_the_first_commit() {
     // Before the first commit there is no HEAD: everything staged is new.
     write(p, "a.txt", "a\n");
     git(p, &["add", "a.txt"]);
-    let blobs = git::staged(p, &[]).expect("staged on an unborn branch");
+    let blobs = gitsrc::staged(p, &[]).expect("staged on an unborn branch");
     assert_eq!(blobs.len(), 1);
     commit(p, "first");
 
@@ -97,7 +93,7 @@ fn staged_skips_deletions_and_symlinks_and_handles_the_first_commit() {
         std::os::unix::fs::symlink("/etc/passwd", p.join("link")).expect("symlink");
         git(p, &["add", "link"]);
     }
-    let blobs = git::staged(p, &[]).expect("staged");
+    let blobs = gitsrc::staged(p, &[]).expect("staged");
     assert!(blobs.is_empty(), "{blobs:?}");
 }
 
@@ -113,7 +109,7 @@ fn staged_with_paths_scans_exactly_the_named_files() {
     git(p, &["add", "c.txt"]);
     // pre-commit --all-files names unchanged files too: they must be scanned
     // (gitleaks#1409 scanned nothing here).
-    let blobs = git::staged(
+    let blobs = gitsrc::staged(
         p,
         &[
             PathBuf::from("a.txt"),
@@ -127,17 +123,17 @@ fn staged_with_paths_scans_exactly_the_named_files() {
 
     // An absolute path inside the work tree works too.
     let abs = p.join("a.txt");
-    let blobs = git::staged(p, &[abs]).expect("absolute path");
+    let blobs = gitsrc::staged(p, &[abs]).expect("absolute path");
     assert_eq!(blobs.len(), 1);
     assert_eq!(blobs[0].path, "a.txt");
 
     // A file not in the index but on disk is read from disk: named = scanned.
     write(p, "untracked.txt", "x\n");
-    let blobs = git::staged(p, &[PathBuf::from("untracked.txt")]).expect("untracked");
+    let blobs = gitsrc::staged(p, &[PathBuf::from("untracked.txt")]).expect("untracked");
     assert_eq!(blobs.len(), 1);
 
     // A named path that exists nowhere is an error, not a silent skip.
-    let err = git::staged(p, &[PathBuf::from("missing.txt")]).expect_err("missing");
+    let err = gitsrc::staged(p, &[PathBuf::from("missing.txt")]).expect_err("missing");
     assert!(err.to_string().contains("missing.txt"), "{err:#}");
 }
 
@@ -151,10 +147,10 @@ fn staged_from_a_subdirectory_uses_repo_relative_paths() {
     write(p, "sub/x.txt", "x2\n");
     git(p, &["add", "sub/x.txt"]);
     let sub = p.join("sub");
-    let blobs = git::staged(&sub, &[PathBuf::from("x.txt")]).expect("from sub");
+    let blobs = gitsrc::staged(&sub, &[PathBuf::from("x.txt")]).expect("from sub");
     assert_eq!(blobs[0].path, "sub/x.txt");
     assert_eq!(text(&blobs[0]), "x2\n");
-    let blobs = git::staged(&sub, &[]).expect("from sub, no paths");
+    let blobs = gitsrc::staged(&sub, &[]).expect("from sub, no paths");
     assert_eq!(blobs[0].path, "sub/x.txt");
 }
 
@@ -178,9 +174,9 @@ fn staged_honours_a_hooks_temporary_index() {
         .expect("git add");
     assert!(st.success());
     // The real index still has the old content; the temporary one the new.
-    assert!(git::staged(p, &[]).expect("staged").is_empty());
+    assert!(gitsrc::staged(p, &[]).expect("staged").is_empty());
     std::env::set_var("GIT_INDEX_FILE", &tmp_index);
-    let blobs = git::staged(p, &[]);
+    let blobs = gitsrc::staged(p, &[]);
     std::env::remove_var("GIT_INDEX_FILE");
     let blobs = blobs.expect("staged with GIT_INDEX_FILE");
     assert_eq!(blobs.len(), 1);
@@ -196,8 +192,8 @@ fn outside_a_repository_is_an_error() {
         "GIT_CEILING_DIRECTORIES",
         d.path().parent().unwrap_or(d.path()),
     );
-    let e1 = git::staged(d.path(), &[]).expect_err("not a repo");
-    let e2 = git::range(d.path(), "HEAD~1..HEAD").expect_err("not a repo");
+    let e1 = gitsrc::staged(d.path(), &[]).expect_err("not a repo");
+    let e2 = gitsrc::range(d.path(), "HEAD~1..HEAD").expect_err("not a repo");
     std::env::remove_var("GIT_CEILING_DIRECTORIES");
     for e in [e1, e2] {
         assert!(
@@ -221,7 +217,7 @@ fn range_scans_every_commit_not_only_the_tip() {
     write(p, "other.txt", "one\ntwo\nthree\n");
     let c3 = commit(p, "other");
 
-    let (blobs, n) = git::range(p, &format!("{base}..HEAD")).expect("range");
+    let (blobs, n) = gitsrc::range(p, &format!("{base}..HEAD")).expect("range");
     assert_eq!(n, 3);
     // c1 adds line 2 of app.py; c2 only deletes (nothing added, nothing to
     // scan); c3 adds other.txt lines 1-3.
@@ -239,15 +235,15 @@ fn range_scans_every_commit_not_only_the_tip() {
         .any(|b| b.commit.as_deref() == Some(c2.as_str())));
 
     // An empty range is zero commits, said as such (not an error).
-    let (blobs, n) = git::range(p, "HEAD..HEAD").expect("empty range");
+    let (blobs, n) = gitsrc::range(p, "HEAD..HEAD").expect("empty range");
     assert_eq!((blobs.len(), n), (0, 0));
 
     // REV^! is that one commit.
-    let (blobs, n) = git::range(p, &format!("{c1}^!")).expect("one commit");
+    let (blobs, n) = gitsrc::range(p, &format!("{c1}^!")).expect("one commit");
     assert_eq!((blobs.len(), n), (1, 1));
 
     // A single rev is its whole history, root commit included.
-    let (blobs, n) = git::range(p, "HEAD").expect("history");
+    let (blobs, n) = gitsrc::range(p, "HEAD").expect("history");
     assert_eq!(n, 4);
     assert!(blobs
         .iter()
@@ -264,7 +260,7 @@ fn range_line_numbers_follow_each_commit() {
     // Change line 2, insert after 4, append at the end.
     write(p, "f.txt", "1\nTWO\n3\n4\nnew-a\nnew-b\n5\nlast\n");
     commit(p, "edit");
-    let (blobs, _) = git::range(p, &format!("{base}..HEAD")).expect("range");
+    let (blobs, _) = gitsrc::range(p, &format!("{base}..HEAD")).expect("range");
     assert_eq!(blobs[0].added_lines, Some(vec![2..=2, 5..=6, 8..=8]));
     assert!(blobs[0].touches_added(1, 2));
     assert!(!blobs[0].touches_added(3, 4));
@@ -281,7 +277,7 @@ fn range_handles_odd_paths_binaries_and_deletions() {
     std::fs::write(p.join("blob.bin"), b"\x00\x01binary\x00key=abc\n").expect("write");
     std::fs::remove_file(p.join("gone.txt")).expect("rm");
     commit(p, "odd");
-    let (blobs, n) = git::range(p, &format!("{base}..HEAD")).expect("range");
+    let (blobs, n) = gitsrc::range(p, &format!("{base}..HEAD")).expect("range");
     assert_eq!(n, 1);
     let odd = by_path(&blobs, "with space/ta\tb é.txt");
     assert_eq!(odd.len(), 1, "{blobs:?}");
@@ -312,7 +308,7 @@ fn range_counts_only_what_a_merge_itself_adds() {
     git(p, &["add", "a.txt"]);
     git(p, &["commit", "-q", "-m", "merge"]);
     let merge = git(p, &["rev-parse", "HEAD"]);
-    let (blobs, n) = git::range(p, &format!("{base}..HEAD")).expect("range");
+    let (blobs, n) = gitsrc::range(p, &format!("{base}..HEAD")).expect("range");
     assert_eq!(n, 3);
     let at_merge: Vec<&GitBlob> = blobs
         .iter()
@@ -336,7 +332,7 @@ fn range_refuses_what_it_cannot_scan_completely() {
     commit(p, "three");
 
     for bad in ["nope..HEAD", "HEAD..nope", "--output=/tmp/x", "a b", ""] {
-        let e = git::range(p, bad).expect_err(bad);
+        let e = gitsrc::range(p, bad).expect_err(bad);
         let s = format!("{e:#}");
         assert!(
             s.contains("does not resolve") || s.contains("invalid") || s.contains("empty"),
@@ -360,7 +356,7 @@ fn range_refuses_what_it_cannot_scan_completely() {
         ],
     );
     let base = git(p, &["rev-parse", "HEAD~2"]);
-    let e = git::range(&clone, &format!("{base}..HEAD")).expect_err("shallow, base missing");
+    let e = gitsrc::range(&clone, &format!("{base}..HEAD")).expect_err("shallow, base missing");
     assert!(format!("{e:#}").contains("shallow"), "{e:#}");
     // The base is named but the cut is inside the range: HEAD~1 is not in a
     // depth-1 clone either, so use a depth-2 clone and a base below the cut.
@@ -379,9 +375,9 @@ fn range_refuses_what_it_cannot_scan_completely() {
     // Fetch the root commit alone so the base resolves but the range is cut.
     let root = git(p, &["rev-list", "--max-parents=0", "HEAD"]);
     git(&clone2, &["fetch", "-q", "--depth", "1", "origin", &root]);
-    let e = git::range(&clone2, &format!("{root}..HEAD")).expect_err("cut inside the range");
+    let e = gitsrc::range(&clone2, &format!("{root}..HEAD")).expect_err("cut inside the range");
     assert!(format!("{e:#}").contains("shallow"), "{e:#}");
     // Within the fetched depth a shallow clone is fine.
-    let (_, n) = git::range(&clone2, "HEAD~1..HEAD").expect("within depth");
+    let (_, n) = gitsrc::range(&clone2, "HEAD~1..HEAD").expect("within depth");
     assert_eq!(n, 1);
 }

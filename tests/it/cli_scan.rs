@@ -1,7 +1,6 @@
 //! `stowaway scan` end to end: outputs, exit codes, suppression, errors.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 
 /// One field of every finding in a JSON report.

@@ -2,10 +2,7 @@
 //! `scripts/image-test-setup.sh`. Without them the tests print a note and
 //! pass, unless STOWAWAY_REQUIRE_IMAGE_FIXTURES=1 (CI), where they fail.
 
-#[path = "fixtures/image/common.rs"]
-mod common;
-
-use common::{describe, scanner, with_rule};
+use crate::common::image::{describe, scanner, with_rule};
 use std::path::PathBuf;
 use stowaway::report::{Finding, Summary};
 use stowaway::source::image::{audit, audit_reader, ImageOptions};

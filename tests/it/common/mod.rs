@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: fake secrets built at run time
 //! (so the repository itself holds no scannable token), and running the binary.
-#![allow(dead_code)]
+
+pub mod image;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -11,10 +11,10 @@
 //! The positive control: with `--no-redact` every planted secret is in the
 //! JSON report, so each check below really looks at a reported secret.
 
-mod common;
+use crate::common;
 
+use crate::common::{git, github_token, stderr, stdout};
 use base64::Engine as _;
-use common::{git, github_token, stderr, stdout};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -8,7 +8,7 @@
 //! Case counts are modest so the suite stays fast in CI; raise them with
 //! `PROPTEST_CASES=…` for a longer run.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use std::sync::OnceLock;

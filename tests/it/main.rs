@@ -1,0 +1,24 @@
+//! The integration suite, one test binary: each module tests one part of
+//! the product end to end (the binary, or the library's public API), and
+//! `common` holds what they share (fake tokens built at run time, the git
+//! helper, the image test rules).
+//!
+//! Run one part with a filter: `cargo test --release --test it -- git_source::`.
+#![allow(dead_code)]
+
+mod common;
+
+mod action;
+mod bad_input;
+mod cli_scan;
+mod dockerfile_corpus;
+mod dockerfile_parser;
+mod dockerfile_rules;
+mod git_source;
+mod image_fixtures;
+mod image_hostile;
+mod no_network;
+mod precommit;
+mod props;
+mod redaction;
+mod rules;
