@@ -21,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CORPUS_ROOT=${CORPUS_ROOT:-$HOME/.cache/stowaway-corpus}
+# The shared corpus scripts live next to the repository (STOWAWAY_SHARED overrides).
+SHARED=${STOWAWAY_SHARED:-../shared}
 corpus=slice runs=5 peers=1 scaling=1 big=0 build=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,8 +39,8 @@ while [ $# -gt 0 ]; do
 done
 
 case "$corpus" in
-  slice) dir=$CORPUS_ROOT/linux-slice; [ -d "$dir" ] || /work/shared/corpus/make-linux-corpus.sh --slice ;;
-  full) dir=$CORPUS_ROOT/linux; [ -d "$dir" ] || /work/shared/corpus/make-linux-corpus.sh ;;
+  slice) dir=$CORPUS_ROOT/linux-slice; [ -d "$dir" ] || "$SHARED/corpus/make-linux-corpus.sh" --slice ;;
+  full) dir=$CORPUS_ROOT/linux; [ -d "$dir" ] || "$SHARED/corpus/make-linux-corpus.sh" ;;
   *) dir=$corpus ;;
 esac
 [ -d "$dir" ] || { echo "no corpus at $dir" >&2; exit 1; }
