@@ -22,3 +22,4 @@ mod precommit;
 mod props;
 mod redaction;
 mod rules;
+mod snapshots;
