@@ -3,7 +3,10 @@
 //!
 //! The crate is laid out the way the data flows:
 //! - [`source`] turns what the user named (a tree, staged files, a git range,
-//!   an image archive) into byte streams with a display path;
+//!   an image archive) into items: a display path, an origin, a reader;
+//! - [`scan`] is the one pipeline every item goes through: caps, decoding,
+//!   the secret scan, the Dockerfile lint, duplicate removal, the git
+//!   added-line filter;
 //! - [`secrets`] matches the rule set over those bytes;
 //! - [`dockerfile`] parses and lints Dockerfiles;
 //! - [`config`] decides what the user has allowed or baselined;
@@ -14,5 +17,6 @@ pub mod cli;
 pub mod config;
 pub mod dockerfile;
 pub mod report;
+pub mod scan;
 pub mod secrets;
 pub mod source;

@@ -1,42 +1,27 @@
-//! `scan --staged` and `scan --git-range`: blobs from `source::git`, scanned
-//! with the same engine as files, findings kept only on added lines.
+//! `scan --staged` and `scan --git-range`: blobs from `source::git`, each
+//! handed to the scan pipeline as a git item (which keeps only findings on
+//! the lines it added).
 
 use super::ScanArgs;
-use crate::report::{Finding, Summary};
-use crate::secrets::Scanner;
+use crate::scan::{Item, Origin, Pipeline, Sink, Worker};
 use crate::source::git::{self, GitBlob};
 use std::path::{Path, PathBuf};
 
-pub fn scan(
-    a: &ScanArgs,
-    paths: &[PathBuf],
-    scanner: &Scanner,
-) -> anyhow::Result<(Vec<Finding>, Summary)> {
-    let mut findings = Vec::new();
-    let mut summary = Summary::default();
-    let mut stream = crate::source::StreamScanner::default();
-    let lint = !a.no_dockerfile;
-    let mut one = |b: GitBlob, findings: &mut Vec<Finding>, summary: &mut Summary| {
-        let from = findings.len();
-        super::run::scan_blob(
-            scanner,
-            &mut stream,
-            &b.path,
-            &b.content,
-            lint,
-            findings,
-            summary,
-        );
-        // Keep only what this commit (or the index) added.
-        let mut i = from;
-        while i < findings.len() {
-            let f = &mut findings[i];
-            if b.touches_added(f.span.line, f.span.end_line.max(f.span.line)) {
-                f.commit = b.commit.clone();
-                i += 1;
-            } else {
-                findings.remove(i);
-            }
+pub fn scan(a: &ScanArgs, paths: &[PathBuf], pipeline: &Pipeline<'_>) -> anyhow::Result<Sink> {
+    let mut sink = Sink::default();
+    let mut worker = Worker::default();
+    let mut one = |b: GitBlob, sink: &mut Sink| {
+        let item = Item {
+            display: &b.path,
+            origin: Origin::GitBlob {
+                commit: b.commit.as_deref(),
+                added_lines: b.added_lines.as_deref(),
+            },
+            reader: &b.content[..],
+        };
+        // A blob is in memory: reading it cannot fail.
+        if let Err(e) = pipeline.scan(&mut worker, item, sink) {
+            sink.error(b.path.clone(), format!("read failed: {e}"));
         }
     };
     if let Some(range) = &a.git_range {
@@ -46,10 +31,10 @@ pub fn scan(
             _ => Path::new("."),
         };
         let commits = git::range_each(repo, range, |b| {
-            one(b, &mut findings, &mut summary);
+            one(b, &mut sink);
             Ok(())
         })?;
-        summary.commits_scanned = Some(commits);
+        sink.summary.commits_scanned = Some(commits);
     } else {
         // `--staged` with files (pre-commit passes them): only those files;
         // with no files or `.`: everything staged.
@@ -59,8 +44,8 @@ pub fn scan(
             .cloned()
             .collect();
         for b in git::staged(Path::new("."), &files)? {
-            one(b, &mut findings, &mut summary);
+            one(b, &mut sink);
         }
     }
-    Ok((findings, summary))
+    Ok(sink)
 }

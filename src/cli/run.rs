@@ -7,6 +7,7 @@ use super::{
 };
 use crate::config::{Baseline, Config};
 use crate::report::{self, Finding, Report, RuleMeta, Summary};
+use crate::scan::{self, Item, Origin, Pipeline, Sink};
 use crate::secrets::Scanner;
 use crate::source::walk::{self, WalkOptions};
 use anyhow::Context as _;
@@ -91,22 +92,26 @@ fn run_scan(a: &ScanArgs, cfg: &Config) -> anyhow::Result<Scanned> {
         a.paths.clone()
     };
     let progress = report::progress::Progress::start(!a.output.no_progress);
-    let (findings, summary) = if a.staged || a.git_range.is_some() {
-        super::git::scan(a, &paths, &scanner)?
+    let git = a.staged || a.git_range.is_some();
+    let scan_opts = scan::Options {
+        // Git blobs that look binary are never scanned.
+        include_binary: a.include_binary && !git,
+        lint_dockerfiles: !a.no_dockerfile,
+        ..scan::Options::default()
+    };
+    let pipeline = Pipeline::new(&scanner, scan_opts).with_progress(progress.counters.clone());
+    let sink = if git {
+        super::git::scan(a, &paths, &pipeline)?
     } else {
         let opts = WalkOptions {
             no_ignore: a.no_ignore,
             excludes: a.exclude.clone(),
-            include_binary: a.include_binary,
             threads: a.threads,
-            lint_dockerfiles: !a.no_dockerfile,
-            dockerfiles_only: false,
-            target_stage: None,
-            progress: Some(progress.counters.clone()),
         };
-        walk::scan_paths(&paths, scan_root(&paths).as_deref(), &scanner, &opts)?
+        walk::scan_paths(&paths, scan_root(&paths).as_deref(), &pipeline, &opts)?
     };
     progress.finish();
+    let (findings, summary) = sink.into_parts();
     Ok(Scanned {
         findings,
         summary,
@@ -130,49 +135,45 @@ fn dockerfile_cmd(a: &DockerfileArgs) -> anyhow::Result<i32> {
     let start = Instant::now();
     let cfg = Config::discover(a.output.config.as_deref(), &config_root(&a.files))?;
     let scanner = build_scanner(&cfg, None)?;
-    let mut findings = Vec::new();
-    let mut summary = Summary::default();
+    let scan_opts = scan::Options {
+        lint_dockerfiles: true,
+        dockerfiles_only: true,
+        target_stage: a.target.clone(),
+        ..scan::Options::default()
+    };
+    let pipeline = Pipeline::new(&scanner, scan_opts);
+    let mut sink = Sink::default();
+    let mut worker = scan::Worker::default();
     for f in &a.files {
         if f.is_dir() {
-            let opts = WalkOptions {
-                dockerfiles_only: true,
-                lint_dockerfiles: true,
-                target_stage: a.target.clone(),
-                ..WalkOptions::default()
-            };
-            let (fs, s) = walk::scan_paths(
+            let found = walk::scan_paths(
                 std::slice::from_ref(f),
                 scan_root(&a.files).as_deref(),
-                &scanner,
-                &opts,
+                &pipeline,
+                &WalkOptions::default(),
             )?;
-            findings.extend(fs);
-            summary.merge(s);
+            sink.merge(found);
             continue;
         }
         let display = walk::display_path(f, None);
-        // Only regular files are read: a FIFO would block forever.
-        let read = match std::fs::metadata(f) {
+        // Only regular files are opened: a FIFO would block forever.
+        let file = match std::fs::metadata(f) {
             Ok(m) if !m.is_file() => Err(std::io::Error::other("not a regular file")),
-            _ => std::fs::read(f),
+            _ => std::fs::File::open(f),
         };
-        match read {
-            Ok(content) => {
-                summary.files_scanned += 1;
-                summary.bytes_scanned += content.len() as u64;
-                let opts = crate::dockerfile::LintOptions {
-                    secrets: Some(&scanner),
-                    target: a.target.clone(),
-                    context_dir: f.parent().map(Path::to_path_buf),
-                };
-                findings.extend(crate::dockerfile::lint(&display, &content, &opts));
-            }
-            Err(e) => summary.errors.push(report::ScanError {
-                path: display,
-                message: format!("cannot read: {e}"),
-            }),
+        let item = file.map(|reader| Item {
+            display: &display,
+            origin: Origin::File {
+                fs_path: f,
+                named: true,
+            },
+            reader,
+        });
+        if let Err(e) = item.and_then(|item| pipeline.scan(&mut worker, item, &mut sink)) {
+            sink.error(display.clone(), format!("cannot read: {e}"));
         }
     }
+    let (findings, summary) = sink.into_parts();
     let scanned = Scanned {
         findings,
         summary,
@@ -321,29 +322,4 @@ fn finish(scanned: Scanned, out: &OutputArgs, cfg: &Config, start: Instant) -> a
     } else {
         EXIT_CLEAN
     })
-}
-
-/// Scan an in-memory blob (git index or commit) with the same engine, and
-/// lint it when it is a Dockerfile.
-pub fn scan_blob(
-    scanner: &Scanner,
-    stream: &mut crate::source::StreamScanner,
-    path: &str,
-    content: &[u8],
-    lint_dockerfile: bool,
-    findings: &mut Vec<Finding>,
-    summary: &mut Summary,
-) {
-    let before = findings.len();
-    stream.scan(scanner, content, path, false, findings, summary);
-    let name = path.rsplit('/').next().unwrap_or(path);
-    if lint_dockerfile && crate::dockerfile::is_dockerfile_name(name) {
-        let opts = crate::dockerfile::LintOptions {
-            secrets: Some(scanner),
-            target: None,
-            context_dir: None,
-        };
-        let lint = crate::dockerfile::lint(path, content, &opts);
-        walk::merge_dockerfile_findings(findings, before, lint);
-    }
 }

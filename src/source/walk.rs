@@ -1,22 +1,15 @@
 //! The filesystem walk: a parallel walk (the `ignore` crate, so .gitignore and
-//! .ignore are honoured), per-thread scan buffers, binary skipping, and the
-//! Dockerfile linter for files with a Dockerfile name.
+//! .ignore are honoured) that hands every regular file to the scan pipeline
+//! ([`crate::scan`]) with one reusable worker per thread.
 
-use super::decode;
-use super::StreamScanner;
-use crate::dockerfile;
-use crate::report::{Finding, ScanError, Summary};
-use crate::secrets::Scanner;
+use crate::report::ScanError;
+use crate::scan::{Item, Origin, Pipeline, Sink, Worker as ScanWorker};
 use ignore::{
     overrides::OverrideBuilder, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState,
 };
 use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-
-/// Dockerfiles larger than this are secret-scanned but not linted.
-const MAX_DOCKERFILE: u64 = 16 << 20;
 
 #[derive(Clone, Debug, Default)]
 pub struct WalkOptions {
@@ -24,49 +17,45 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     /// Glob patterns (gitignore syntax) to leave out.
     pub excludes: Vec<String>,
-    pub include_binary: bool,
     /// Worker threads; 0 = one per core.
     pub threads: usize,
-    /// Lint Dockerfiles met on the way.
-    pub lint_dockerfiles: bool,
-    /// Only lint Dockerfiles; no secret scan (the `dockerfile` command).
-    pub dockerfiles_only: bool,
-    pub target_stage: Option<String>,
-    /// Bumped once per file, for the progress line.
-    pub progress: Option<std::sync::Arc<crate::report::progress::Counters>>,
+}
+
+/// Why a walk could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error("--exclude {glob}: {source}")]
+    Exclude { glob: String, source: ignore::Error },
+    #[error(transparent)]
+    Ignore(#[from] ignore::Error),
 }
 
 /// Shared, read-only state of one walk.
 struct Ctx<'a> {
-    scanner: &'a Scanner,
-    opts: &'a WalkOptions,
+    pipeline: &'a Pipeline<'a>,
     /// Display paths are made relative to this, when set.
     root: Option<PathBuf>,
-    results: Mutex<Vec<(Vec<Finding>, Summary)>>,
+    results: Mutex<Vec<Sink>>,
 }
 
-/// Walk `paths` and scan every file. Display paths are relative to `root`
-/// when given (the scan root), otherwise as named.
+/// Walk `paths` and hand every file to `pipeline`. Display paths are
+/// relative to `root` when given (the scan root), otherwise as named.
 pub fn scan_paths(
     paths: &[PathBuf],
     root: Option<&Path>,
-    scanner: &Scanner,
+    pipeline: &Pipeline<'_>,
     opts: &WalkOptions,
-) -> anyhow::Result<(Vec<Finding>, Summary)> {
-    let mut findings = Vec::new();
-    let mut summary = Summary::default();
+) -> Result<Sink, WalkError> {
+    let mut sink = Sink::default();
     let mut roots = Vec::new();
     for p in paths {
         match std::fs::symlink_metadata(p) {
             Ok(_) => roots.push(p.clone()),
-            Err(e) => summary.errors.push(ScanError {
-                path: p.display().to_string(),
-                message: format!("cannot read: {e}"),
-            }),
+            Err(e) => sink.error(p.display().to_string(), format!("cannot read: {e}")),
         }
     }
     if roots.is_empty() {
-        return Ok((findings, summary));
+        return Ok(sink);
     }
     let mut builder = WalkBuilder::new(&roots[0]);
     for r in &roots[1..] {
@@ -91,23 +80,24 @@ pub fn scan_paths(
     ov.add("!.git/")?;
     for g in &opts.excludes {
         ov.add(&format!("!{g}"))
-            .map_err(|e| anyhow::anyhow!("--exclude {g}: {e}"))?;
+            .map_err(|source| WalkError::Exclude {
+                glob: g.clone(),
+                source,
+            })?;
     }
     builder.overrides(ov.build()?);
     let ctx = Ctx {
-        scanner,
-        opts,
+        pipeline,
         root: root.map(Path::to_path_buf),
         results: Mutex::new(Vec::new()),
     };
     builder
         .build_parallel()
         .visit(&mut WorkerBuilder { ctx: &ctx });
-    for (f, s) in ctx.results.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        findings.extend(f);
-        summary.merge(s);
+    for s in ctx.results.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        sink.merge(s);
     }
-    Ok((findings, summary))
+    Ok(sink)
 }
 
 struct WorkerBuilder<'a> {
@@ -118,9 +108,8 @@ impl<'s> ParallelVisitorBuilder<'s> for WorkerBuilder<'s> {
     fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
         Box::new(Worker {
             ctx: self.ctx,
-            stream: StreamScanner::default(),
-            findings: Vec::new(),
-            summary: Summary::default(),
+            scan: ScanWorker::default(),
+            sink: Sink::default(),
         })
     }
 }
@@ -129,19 +118,15 @@ impl<'s> ParallelVisitorBuilder<'s> for WorkerBuilder<'s> {
 /// the end (no lock per file).
 struct Worker<'a> {
     ctx: &'a Ctx<'a>,
-    stream: StreamScanner,
-    findings: Vec<Finding>,
-    summary: Summary,
+    scan: ScanWorker,
+    sink: Sink,
 }
 
 impl Drop for Worker<'_> {
     fn drop(&mut self) {
-        let item = (
-            std::mem::take(&mut self.findings),
-            std::mem::take(&mut self.summary),
-        );
+        let sink = std::mem::take(&mut self.sink);
         if let Ok(mut r) = self.ctx.results.lock() {
-            r.push(item);
+            r.push(sink);
         }
     }
 }
@@ -151,7 +136,7 @@ impl ParallelVisitor for Worker<'_> {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                self.summary.errors.push(walk_error(&err));
+                self.sink.summary.errors.push(walk_error(&err));
                 return WalkState::Continue;
             }
         };
@@ -163,114 +148,40 @@ impl ParallelVisitor for Worker<'_> {
         }
         if ft.is_symlink() {
             // Never followed: its target, if inside the tree, is scanned itself.
-            self.summary.skip("symlink");
+            self.sink.skip("symlink");
             return WalkState::Continue;
         }
         if !ft.is_file() {
-            self.summary.skip("not a regular file");
+            self.sink.skip("not a regular file");
             return WalkState::Continue;
         }
-        let display = display_path(entry.path(), self.ctx.root.as_deref());
-        self.scan_file(entry.path(), display);
-        WalkState::Continue
-    }
-}
-
-impl Worker<'_> {
-    fn scan_file(&mut self, path: &Path, display: String) {
-        let opts = self.ctx.opts;
-        let is_dockerfile = (opts.lint_dockerfiles || opts.dockerfiles_only)
-            && path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(dockerfile::is_dockerfile_name);
-        if opts.dockerfiles_only && !is_dockerfile {
-            return;
+        let path = entry.path();
+        let display = display_path(path, self.ctx.root.as_deref());
+        let origin = Origin::File {
+            fs_path: path,
+            named: false,
+        };
+        let pipeline = self.ctx.pipeline;
+        if !pipeline.wants(&display, &origin) {
+            return WalkState::Continue;
         }
         let file = match File::open(path) {
             Ok(f) => f,
             Err(e) => {
-                self.summary.errors.push(ScanError {
-                    path: display,
-                    message: format!("cannot open: {e}"),
-                });
-                return;
+                self.sink.error(display, format!("cannot open: {e}"));
+                return WalkState::Continue;
             }
         };
-        // A Dockerfile too large to lint is still secret-scanned whole below.
-        let too_big = is_dockerfile
-            && !opts.dockerfiles_only
-            && file.metadata().is_ok_and(|m| m.len() > MAX_DOCKERFILE);
-        if is_dockerfile && !too_big {
-            self.scan_dockerfile(file, path, display);
-            return;
-        }
-        match decode::TextReader::new(file) {
-            Ok(text) => self.scan_stream(text, display),
-            Err(e) => self.summary.errors.push(ScanError {
-                path: display,
-                message: format!("read failed: {e}"),
-            }),
-        }
-    }
-
-    fn scan_stream<R: Read>(&mut self, reader: R, display: String) {
-        let bytes = self.stream.scan(
-            self.ctx.scanner,
-            reader,
-            &display,
-            self.ctx.opts.include_binary,
-            &mut self.findings,
-            &mut self.summary,
-        );
-        if let (Some(p), Some(b)) = (&self.ctx.opts.progress, bytes) {
-            p.add(b);
-        }
-    }
-
-    fn scan_dockerfile(&mut self, file: File, path: &Path, display: String) {
-        let mut content = Vec::new();
-        if let Err(e) = file.take(MAX_DOCKERFILE).read_to_end(&mut content) {
-            self.summary.errors.push(ScanError {
-                path: display,
-                message: format!("read failed: {e}"),
-            });
-            return;
-        }
-        let before = self.findings.len();
-        if !self.ctx.opts.dockerfiles_only {
-            self.scan_stream(&content[..], display.clone());
-        } else {
-            self.summary.files_scanned += 1;
-            self.summary.bytes_scanned += content.len() as u64;
-        }
-        let lint_opts = dockerfile::LintOptions {
-            secrets: Some(self.ctx.scanner),
-            target: self.ctx.opts.target_stage.clone(),
-            context_dir: path.parent().map(Path::to_path_buf),
+        let item = Item {
+            display: &display,
+            origin,
+            reader: file,
         };
-        let lint = dockerfile::lint(&display, &content, &lint_opts);
-        merge_dockerfile_findings(&mut self.findings, before, lint);
-    }
-}
-
-/// Add linter findings; a secret the linter reports with its own rule (ENV,
-/// RUN, ARG) is not reported a second time by the plain secret scan.
-pub fn merge_dockerfile_findings(findings: &mut Vec<Finding>, from: usize, lint: Vec<Finding>) {
-    let claimed: Vec<&str> = lint.iter().filter_map(|f| f.secret.as_deref()).collect();
-    let mut i = from;
-    while i < findings.len() {
-        let dup = findings[i]
-            .secret
-            .as_deref()
-            .is_some_and(|s| claimed.iter().any(|c| c.contains(s) || s.contains(c)));
-        if dup {
-            findings.remove(i);
-        } else {
-            i += 1;
+        if let Err(e) = pipeline.scan(&mut self.scan, item, &mut self.sink) {
+            self.sink.error(display, format!("read failed: {e}"));
         }
+        WalkState::Continue
     }
-    findings.extend(lint);
 }
 
 fn walk_error(err: &ignore::Error) -> ScanError {

@@ -8,7 +8,7 @@
 
 use super::layer::{self, normalize, parent, Compression, LayerResult};
 use super::ImageOptions;
-use crate::secrets::Scanner;
+use crate::scan::Pipeline;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{self, Cursor, Read};
@@ -58,7 +58,7 @@ impl Collected {
         name: String,
         size: u64,
         mut rest: R,
-        scanner: &Scanner,
+        pipeline: &Pipeline<'_>,
         opts: &ImageOptions,
     ) -> io::Result<()> {
         let mut head = Vec::with_capacity(512);
@@ -67,7 +67,7 @@ impl Collected {
             // A layer (or a tar we take for one): stream it through the scanner.
             let named_by_digest = name.starts_with("blobs/");
             let mut chained = Cursor::new(head).chain(rest);
-            let result = layer::scan_layer(&mut chained, c, !named_by_digest, scanner, opts);
+            let result = layer::scan_layer(&mut chained, c, !named_by_digest, pipeline, opts);
             // Drain what the scan did not read, so the outer tar stays in step.
             io::copy(&mut chained, &mut io::sink())?;
             self.layer_order.push(name.clone());
@@ -95,20 +95,20 @@ impl Collected {
 
 /// Open `archive` (`-` = standard input, a directory = an OCI layout) and
 /// make the one pass.
-pub(crate) fn collect(archive: &str, scanner: &Scanner, opts: &ImageOptions) -> Collected {
+pub(crate) fn collect(archive: &str, pipeline: &Pipeline<'_>, opts: &ImageOptions) -> Collected {
     let mut c = Collected::default();
     if archive == "-" {
         let stdin = io::stdin();
-        collect_tar(stdin.lock(), scanner, opts, &mut c);
+        collect_tar(stdin.lock(), pipeline, opts, &mut c);
         return c;
     }
     let path = Path::new(archive);
     match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => collect_dir(path, scanner, opts, &mut c),
+        Ok(m) if m.is_dir() => collect_dir(path, pipeline, opts, &mut c),
         Ok(_) => match std::fs::File::open(path) {
             Ok(f) => collect_tar(
                 io::BufReader::with_capacity(256 << 10, f),
-                scanner,
+                pipeline,
                 opts,
                 &mut c,
             ),
@@ -122,15 +122,20 @@ pub(crate) fn collect(archive: &str, scanner: &Scanner, opts: &ImageOptions) -> 
 /// The one pass over an archive read from a stream.
 pub(crate) fn collect_reader<R: Read>(
     input: R,
-    scanner: &Scanner,
+    pipeline: &Pipeline<'_>,
     opts: &ImageOptions,
 ) -> Collected {
     let mut c = Collected::default();
-    collect_tar(input, scanner, opts, &mut c);
+    collect_tar(input, pipeline, opts, &mut c);
     c
 }
 
-fn collect_tar<R: Read>(mut input: R, scanner: &Scanner, opts: &ImageOptions, c: &mut Collected) {
+fn collect_tar<R: Read>(
+    mut input: R,
+    pipeline: &Pipeline<'_>,
+    opts: &ImageOptions,
+    c: &mut Collected,
+) {
     let mut head = Vec::with_capacity(512);
     if let Err(e) = (&mut input).take(512).read_to_end(&mut head) {
         c.errors.push(format!("cannot read: {e}"));
@@ -195,7 +200,7 @@ fn collect_tar<R: Read>(mut input: R, scanner: &Scanner, opts: &ImageOptions, c:
             }
             k if k.is_file() => {
                 let size = entry.size();
-                if let Err(e) = c.entry(name, size, &mut entry, scanner, opts) {
+                if let Err(e) = c.entry(name, size, &mut entry, pipeline, opts) {
                     c.errors
                         .push(format!("corrupt or truncated archive in `{last}`: {e}"));
                     return;
@@ -206,7 +211,7 @@ fn collect_tar<R: Read>(mut input: R, scanner: &Scanner, opts: &ImageOptions, c:
     }
 }
 
-fn collect_dir(root: &Path, scanner: &Scanner, opts: &ImageOptions, c: &mut Collected) {
+fn collect_dir(root: &Path, pipeline: &Pipeline<'_>, opts: &ImageOptions, c: &mut Collected) {
     let mut stack = vec![root.to_path_buf()];
     let mut files = Vec::new();
     while let Some(dir) = stack.pop() {
@@ -238,7 +243,7 @@ fn collect_dir(root: &Path, scanner: &Scanner, opts: &ImageOptions, c: &mut Coll
                     name.clone(),
                     size,
                     io::BufReader::with_capacity(256 << 10, f),
-                    scanner,
+                    pipeline,
                     opts,
                 ) {
                     c.errors.push(format!("cannot read `{name}`: {e}"));

@@ -4,12 +4,10 @@
 
 use super::checks::{self, EntryFacts};
 use super::ImageOptions;
-use crate::report::Finding;
-use crate::secrets::engine::Outcome;
-use crate::secrets::{RawMatch, ScanScratch, Scanner};
+use crate::scan::{Item, Origin, Pipeline, Sink, Worker};
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -144,10 +142,11 @@ pub(crate) struct WorldWritable {
 /// Everything learnt from one layer blob.
 #[derive(Debug, Default)]
 pub(crate) struct LayerResult {
-    /// Findings with `path` set to the path inside the image; the image
-    /// context is added once the archive's manifests are known.
-    pub findings: Vec<Finding>,
-    /// Indices into `findings` of entries a later duplicate entry of the
+    /// Findings with `path` set to the path inside the image (the image
+    /// context is added once the archive's manifests are known), and the
+    /// layer's counts of files, bytes, skips and inline allows.
+    pub found: Sink,
+    /// Indices into `found`'s findings of entries a later duplicate entry of the
     /// same layer replaces.
     pub shadowed: HashSet<usize>,
     pub world_writable: Vec<WorldWritable>,
@@ -157,16 +156,6 @@ pub(crate) struct LayerResult {
     /// `sha256:<hex>` of the blob as stored (compressed), when computed.
     pub digest: Option<String>,
     pub compression: Option<Compression>,
-    pub files: u64,
-    pub bytes: u64,
-    pub skipped: BTreeMap<String, u64>,
-    pub suppressed: u64,
-}
-
-impl LayerResult {
-    fn skip(&mut self, reason: &str) {
-        *self.skipped.entry(reason.to_string()).or_default() += 1;
-    }
 }
 
 /// Hashes what passes through it.
@@ -224,7 +213,7 @@ pub(crate) fn scan_layer<R: Read>(
     raw: R,
     compression: Compression,
     want_digest: bool,
-    scanner: &Scanner,
+    pipeline: &Pipeline<'_>,
     opts: &ImageOptions,
 ) -> LayerResult {
     let mut result = LayerResult {
@@ -251,7 +240,7 @@ pub(crate) fn scan_layer<R: Read>(
                     left: opts.max_layer_bytes,
                     hit: hit.clone(),
                 };
-                walk(capped, scanner, opts, &mut result)
+                walk(capped, pipeline, &mut result)
             }
             Err(e) => Err(format!("cannot start decompression: {e}")),
         }
@@ -284,18 +273,12 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// Walk the layer's tar. `Err` says what broke (after the last good entry).
-fn walk<R: Read>(
-    reader: R,
-    scanner: &Scanner,
-    opts: &ImageOptions,
-    out: &mut LayerResult,
-) -> Result<(), String> {
+fn walk<R: Read>(reader: R, pipeline: &Pipeline<'_>, out: &mut LayerResult) -> Result<(), String> {
     let mut archive = tar::Archive::new(reader);
     let entries = archive
         .entries()
         .map_err(|e| format!("not a tar layer: {e}"))?;
-    let mut scratch = ScanScratch::default();
-    let mut raws: Vec<RawMatch> = Vec::new();
+    let mut worker = Worker::default();
     let mut last = String::from("(start of layer)");
     let mut git_dirs: HashSet<String> = HashSet::new();
     for entry in entries {
@@ -327,7 +310,7 @@ fn walk<R: Read>(
         }
         if let Some(git) = checks::git_dir(&path, kind.is_dir()) {
             if git_dirs.insert(git.clone()) {
-                out.findings.push(checks::git_directory(&git));
+                out.found.push(checks::git_directory(&git));
             }
         }
         let facts = EntryFacts {
@@ -341,13 +324,13 @@ fn walk<R: Read>(
                 out.index.sticky.insert(path.clone());
             }
             if let Some(f) = checks::world_writable_dir(&facts) {
-                out.findings.push(f);
+                out.found.push(f);
             }
             continue;
         }
         if !out.index.entries.insert(path.clone()) {
             // A duplicate entry: the later one wins when the layer is applied.
-            for (i, f) in out.findings.iter().enumerate() {
+            for (i, f) in out.found.findings().iter().enumerate() {
                 if f.path == path {
                     out.shadowed.insert(i);
                 }
@@ -355,54 +338,37 @@ fn walk<R: Read>(
         }
         match kind {
             tar::EntryType::Symlink => {
-                out.skip("symlink");
+                out.found.skip("symlink");
                 continue;
             }
             tar::EntryType::Link => {
                 if let Some(target) = entry.link_name_bytes() {
                     out.index.hardlinks.push((path.clone(), normalize(&target)));
                 }
-                out.skip("hardlink");
+                out.found.skip("hardlink");
                 continue;
             }
             _ if !facts.is_file => {
-                out.skip("special");
+                out.found.skip("special");
                 continue;
             }
             _ => {}
         }
-        out.findings.extend(checks::file_checks(&facts));
+        out.found.extend(checks::file_checks(&facts));
         if mode & 0o002 != 0 {
             out.world_writable.push(WorldWritable {
                 path: path.clone(),
                 mode,
             });
         }
-        raws.clear();
-        let limited = (&mut entry).take(opts.max_file_bytes);
-        // UTF-16 text is transcoded, as in a tree scan (its NULs would
-        // otherwise make it look binary).
-        let text = crate::source::decode::TextReader::new(limited)
+        let item = Item {
+            display: &path,
+            origin: Origin::LayerEntry { size },
+            reader: &mut entry,
+        };
+        pipeline
+            .scan(&mut worker, item, &mut out.found)
             .map_err(|e| format!("cannot read `{path}` in the layer: {e}"))?;
-        let scanned = scanner.scan_reader(text, &mut scratch, !opts.include_binary, &mut raws);
-        match scanned {
-            Ok(Outcome::Binary) => out.skip("binary"),
-            Ok(Outcome::Scanned { bytes }) => {
-                out.files += 1;
-                out.bytes += bytes;
-                if size > opts.max_file_bytes {
-                    out.skip("truncated");
-                }
-            }
-            Err(e) => return Err(format!("cannot read `{path}` in the layer: {e}")),
-        }
-        for raw in raws.drain(..) {
-            if raw.allowed_inline {
-                out.suppressed += 1;
-                continue;
-            }
-            out.findings.push(scanner.finding(&raw, path.clone()));
-        }
     }
     Ok(())
 }

@@ -30,6 +30,7 @@ mod config;
 mod layer;
 
 use crate::report::{Finding, ImageContext, RuleMeta, ScanError, Summary};
+use crate::scan::Pipeline;
 use crate::secrets::Scanner;
 use archive::{Collected, ImageEntry};
 use config::ImageConfig;
@@ -72,7 +73,7 @@ pub fn rules() -> Vec<RuleMeta> {
 /// findings made before it are kept.
 pub fn audit(archive: &str, scanner: &Scanner, opts: &ImageOptions) -> (Vec<Finding>, Summary) {
     let start = Instant::now();
-    let collected = archive::collect(archive, scanner, opts);
+    let collected = archive::collect(archive, &pipeline(scanner, opts), opts);
     let (findings, mut summary) = assemble(archive, collected, scanner, opts);
     summary.seconds = start.elapsed().as_secs_f64();
     (findings, summary)
@@ -87,10 +88,20 @@ pub fn audit_reader<R: std::io::Read>(
     opts: &ImageOptions,
 ) -> (Vec<Finding>, Summary) {
     let start = Instant::now();
-    let collected = archive::collect_reader(reader, scanner, opts);
+    let collected = archive::collect_reader(reader, &pipeline(scanner, opts), opts);
     let (findings, mut summary) = assemble(label, collected, scanner, opts);
     summary.seconds = start.elapsed().as_secs_f64();
     (findings, summary)
+}
+
+/// Every layer entry goes through the scan pipeline with the per-file cap.
+fn pipeline<'a>(scanner: &'a Scanner, opts: &ImageOptions) -> Pipeline<'a> {
+    let scan_opts = crate::scan::Options {
+        include_binary: opts.include_binary,
+        max_entry_bytes: Some(opts.max_file_bytes),
+        ..crate::scan::Options::default()
+    };
+    Pipeline::new(scanner, scan_opts)
 }
 
 /// One image with its parsed config.
@@ -172,15 +183,16 @@ fn assemble(
         let Some(result) = c.layers.get(name) else {
             continue;
         };
-        summary.files_scanned += result.files;
-        summary.bytes_scanned += result.bytes;
-        summary.suppressed += result.suppressed;
-        for (k, v) in &result.skipped {
+        let counts = &result.found.summary;
+        summary.files_scanned += counts.files_scanned;
+        summary.bytes_scanned += counts.bytes_scanned;
+        summary.suppressed += counts.suppressed;
+        for (k, v) in &counts.skipped {
             *summary.skipped.entry(k.clone()).or_default() += v;
         }
         *summary.layers_scanned.get_or_insert(0) += 1;
         let Some(occ) = uses.get(name.as_str()).filter(|o| !o.is_empty()) else {
-            if broken || !result.findings.is_empty() {
+            if broken || !result.found.findings().is_empty() {
                 // The archive broke before its manifests said which image
                 // this layer belongs to, or no manifest reached names it (an
                 // index nested past the cap): report what it holds all the same.
@@ -221,7 +233,7 @@ fn assemble(
             f.image = Some(ctx);
             findings.push(f);
         };
-        for (i, f) in result.findings.iter().enumerate() {
+        for (i, f) in result.found.findings().iter().enumerate() {
             emit(f.clone(), result.shadowed.contains(&i));
         }
         for ww in &result.world_writable {
@@ -300,7 +312,7 @@ fn orphan(
             .errors
             .push(err(format!("{label}:{name}"), e.clone()));
     }
-    for f in &result.findings {
+    for f in result.found.findings() {
         let mut f = f.clone();
         f.message.push_str(&format!(
             " in layer blob `{name}` (no manifest names its image)"
