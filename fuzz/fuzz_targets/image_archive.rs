@@ -15,8 +15,13 @@
 //! - 9: the manifest JSON, next to a small valid layer and config.
 #![no_main]
 
+// The archive builders the integration tests use (tar, flate2 and zstd only).
+#[path = "../../tests/it/common/archive.rs"]
+#[allow(dead_code)]
+mod archive;
+
+use archive::{gzip, outer, zstd, Layer};
 use libfuzzer_sys::fuzz_target;
-use std::io::Write;
 use std::sync::OnceLock;
 use stowaway::secrets::Scanner;
 use stowaway::source::image::{audit_reader, ImageOptions};
@@ -24,28 +29,6 @@ use stowaway::source::image::{audit_reader, ImageOptions};
 fn scanner() -> &'static Scanner {
     static S: OnceLock<Scanner> = OnceLock::new();
     S.get_or_init(|| Scanner::builtin().expect("built-in rules load"))
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn zstd(data: &[u8]) -> Vec<u8> {
-    zstd::encode_all(data, 1).unwrap()
-}
-
-fn outer(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data) in entries {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_entry_type(tar::EntryType::Regular);
-        b.append_data(&mut h, name, *data).unwrap();
-    }
-    b.into_inner().unwrap()
 }
 
 const CONFIG: &[u8] = br#"{"architecture":"amd64","os":"linux","config":{"User":"app"},"rootfs":{"type":"layers","diff_ids":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]},"history":[{"created_by":"COPY . /"}]}"#;
@@ -64,7 +47,7 @@ fn docker_save(layer: &[u8], config: &[u8], manifest: &[u8]) -> Vec<u8> {
 /// (`0` file, `1` hard link, `2` symlink, `5` dir, `L`/`x` long names, …),
 /// byte 1 the mode's low bits, then `name\0link\0content`.
 fn records(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
+    let mut layer = Layer::default();
     let sep: &[u8] = b"\n--\n";
     let mut rest = data;
     loop {
@@ -73,35 +56,20 @@ fn records(data: &[u8]) -> Vec<u8> {
             None => (rest, None),
         };
         if rec.len() >= 2 {
-            let kind = rec[0];
+            let kind = tar::EntryType::new(rec[0]);
             let mode = 0o600 | (u32::from(rec[1]) << 3 & 0o7777);
             let mut parts = rec[2..].splitn(3, |&b| b == 0);
             let name = parts.next().unwrap_or_default();
             let link = parts.next().unwrap_or_default();
             let content = parts.next().unwrap_or_default();
-            let mut h = tar::Header::new_gnu();
-            h.set_entry_type(tar::EntryType::new(kind));
-            h.set_size(content.len() as u64);
-            h.set_mode(mode);
-            h.set_mtime(0);
-            if let Some(g) = h.as_gnu_mut() {
-                let n = name.len().min(100);
-                g.name[..n].copy_from_slice(&name[..n]);
-                let l = link.len().min(100);
-                g.linkname[..l].copy_from_slice(&link[..l]);
-            }
-            h.set_cksum();
-            out.extend_from_slice(h.as_bytes());
-            out.extend_from_slice(content);
-            out.resize(out.len().div_ceil(512) * 512, 0);
+            layer.entry(kind, name, link, content, mode);
         }
         match next {
             Some(n) => rest = n,
             None => break,
         }
     }
-    out.resize(out.len() + 1024, 0);
-    out
+    layer.bytes()
 }
 
 fuzz_target!(|data: &[u8]| {

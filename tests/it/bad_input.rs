@@ -11,6 +11,7 @@
 
 use crate::common;
 
+use crate::common::archive::{self, gzip, layer};
 use crate::common::{github_token, stderr, stdout};
 use serde_json::Value;
 use std::io::Write;
@@ -141,70 +142,25 @@ fn scan_json(dir: &Path, extra: &[&str]) -> (Output, Value) {
 
 // ------------------------------------------------------- archive building
 
-/// A tar header written by hand, so names like `../x` and `/abs` (which the
+/// A tar entry written by hand, so names like `../x` and `/abs` (which the
 /// `tar` crate's builder refuses) go in verbatim.
 fn raw_entry(out: &mut Vec<u8>, kind: tar::EntryType, name: &str, link: &str, data: &[u8]) {
-    let mut h = tar::Header::new_gnu();
-    h.set_entry_type(kind);
-    h.set_size(data.len() as u64);
-    h.set_mode(0o644);
-    h.set_mtime(0);
-    let g = h.as_gnu_mut().unwrap();
-    g.name[..name.len()].copy_from_slice(name.as_bytes());
-    g.linkname[..link.len()].copy_from_slice(link.as_bytes());
-    h.set_cksum();
+    let h = archive::header(
+        kind,
+        name.as_bytes(),
+        link.as_bytes(),
+        data.len() as u64,
+        0o644,
+    );
     out.extend_from_slice(h.as_bytes());
     out.extend_from_slice(data);
     out.resize(out.len().div_ceil(512) * 512, 0);
 }
 
-/// A layer tar of regular files.
-fn layer(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (name, data) in files {
-        raw_entry(&mut out, tar::EntryType::Regular, name, "", data);
-    }
-    out.resize(out.len() + 1024, 0);
-    out
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
 /// A `docker save` archive of one image with these layer blobs (manifest
 /// last, as skopeo and podman write it).
 fn docker_save(layers: &[Vec<u8>]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    let mut names = Vec::new();
-    let add = |b: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]| {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_entry_type(tar::EntryType::Regular);
-        b.append_data(&mut h, name, data).unwrap();
-    };
-    for (i, l) in layers.iter().enumerate() {
-        let n = format!("l{i}/layer.tar");
-        add(&mut b, &n, l);
-        names.push(format!("\"{n}\""));
-    }
-    let diff: Vec<String> = (0..layers.len())
-        .map(|i| format!("\"sha256:{i:064x}\""))
-        .collect();
-    let cfg = format!(
-        "{{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{{\"User\":\"app\"}},\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[{}]}}}}",
-        diff.join(",")
-    );
-    add(&mut b, "cfg.json", cfg.as_bytes());
-    let manifest = format!(
-        "[{{\"Config\":\"cfg.json\",\"RepoTags\":[\"bad:input\"],\"Layers\":[{}]}}]",
-        names.join(",")
-    );
-    add(&mut b, "manifest.json", manifest.as_bytes());
-    b.into_inner().unwrap()
+    archive::docker_save("bad:input", layers, &archive::image_config(layers.len()))
 }
 
 fn image_json(dir: &Path, archive: &str, extra: &[&str]) -> (Output, Value) {

@@ -3,8 +3,8 @@
 //! corrupt layers, hostile paths, links, PAX/GNU long names, sparse files,
 //! duplicate entries, non-UTF-8 names, nested OCI indexes with absent blobs.
 
+use crate::common::archive::{docker_save, gzip, header, outer, zstd, Layer};
 use crate::common::image::{describe, scanner, with_rule};
-use std::io::Write;
 use stowaway::report::{Finding, Summary};
 use stowaway::source::image::{audit, audit_reader, rules, ImageOptions};
 
@@ -15,111 +15,6 @@ const TOKEN: &str = "stwy_aB3dE5fG7hJ9kL2mN4pQ6rS8tU0vW1xY3";
 
 fn line(key: &str) -> Vec<u8> {
     format!("aws_access_key_id = {key}\n").into_bytes()
-}
-
-/// A layer under construction: raw tar entries, names written verbatim.
-#[derive(Default)]
-struct Layer {
-    b: Vec<u8>,
-}
-
-fn header(kind: tar::EntryType, name: &[u8], size: u64, mode: u32) -> tar::Header {
-    let mut h = tar::Header::new_gnu();
-    h.set_entry_type(kind);
-    h.set_size(size);
-    h.set_mode(mode);
-    h.set_mtime(0);
-    if let Some(gnu) = h.as_gnu_mut() {
-        let n = name.len().min(99);
-        gnu.name[..n].copy_from_slice(&name[..n]);
-    }
-    h.set_cksum();
-    h
-}
-
-impl Layer {
-    fn raw(&mut self, h: &tar::Header, data: &[u8]) -> &mut Self {
-        self.b.extend_from_slice(h.as_bytes());
-        self.b.extend_from_slice(data);
-        let pad = (512 - data.len() % 512) % 512;
-        self.b.extend(std::iter::repeat_n(0u8, pad));
-        self
-    }
-    fn file(&mut self, name: &str, data: &[u8]) -> &mut Self {
-        self.file_mode(name, data, 0o644)
-    }
-    fn file_mode(&mut self, name: &str, data: &[u8], mode: u32) -> &mut Self {
-        let h = header(
-            tar::EntryType::Regular,
-            name.as_bytes(),
-            data.len() as u64,
-            mode,
-        );
-        self.raw(&h, data)
-    }
-    fn dir(&mut self, name: &str, mode: u32) -> &mut Self {
-        let h = header(tar::EntryType::Directory, name.as_bytes(), 0, mode);
-        self.raw(&h, &[])
-    }
-    fn link(&mut self, kind: tar::EntryType, name: &str, target: &str) -> &mut Self {
-        let mut h = header(kind, name.as_bytes(), 0, 0o777);
-        h.set_link_name_literal(target).expect("link name");
-        h.set_cksum();
-        self.raw(&h, &[])
-    }
-    /// A GNU long name (`././@LongLink`) entry, then the file.
-    fn gnu_long(&mut self, name: &str, data: &[u8]) -> &mut Self {
-        let mut n = name.as_bytes().to_vec();
-        n.push(0);
-        let h = header(
-            tar::EntryType::GNULongName,
-            b"././@LongLink",
-            n.len() as u64,
-            0o644,
-        );
-        self.raw(&h, &n);
-        self.file("placeholder-short-name", data)
-    }
-    /// A PAX extended header naming the file, then the file.
-    fn pax_long(&mut self, name: &str, data: &[u8]) -> &mut Self {
-        let rec = |k: &str, v: &str| {
-            let body = format!(" {k}={v}\n");
-            let mut len = body.len() + 1;
-            while format!("{len}{body}").len() != len {
-                len += 1;
-            }
-            format!("{len}{body}")
-        };
-        let pax = rec("path", name);
-        let mut h = tar::Header::new_ustar();
-        h.set_entry_type(tar::EntryType::XHeader);
-        h.set_size(pax.len() as u64);
-        h.set_path("PaxHeaders/x").expect("path");
-        h.set_cksum();
-        self.raw(&h, pax.as_bytes());
-        let mut h = tar::Header::new_ustar();
-        h.set_entry_type(tar::EntryType::Regular);
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_path("truncated-ustar-name").expect("path");
-        h.set_cksum();
-        self.raw(&h, data)
-    }
-    fn bytes(&self) -> Vec<u8> {
-        let mut v = self.b.clone();
-        v.extend(std::iter::repeat_n(0u8, 1024));
-        v
-    }
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(data).expect("gzip");
-    e.finish().expect("gzip")
-}
-
-fn zstd(data: &[u8]) -> Vec<u8> {
-    zstd::encode_all(data, 1).expect("zstd")
 }
 
 fn config(layers: usize, history: &[&str], extra: &str) -> Vec<u8> {
@@ -143,35 +38,9 @@ fn config(layers: usize, history: &[&str], extra: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// An outer tar from (name, bytes) entries, in order.
-fn outer(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data) in entries {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_entry_type(tar::EntryType::Regular);
-        b.append_data(&mut h, name, &data[..]).expect("append");
-    }
-    b.into_inner().expect("tar")
-}
-
 /// A legacy docker-save archive of one image; manifest.json written last.
 fn docker_archive(tag: &str, layers: &[Vec<u8>], cfg: Vec<u8>) -> Vec<u8> {
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut names = Vec::new();
-    for (i, l) in layers.iter().enumerate() {
-        let n = format!("l{i}/layer.tar");
-        entries.push((n.clone(), l.clone()));
-        names.push(format!("\"{n}\""));
-    }
-    entries.push(("cfg.json".into(), cfg));
-    let manifest = format!(
-        "[{{\"Config\":\"cfg.json\",\"RepoTags\":[\"{tag}\"],\"Layers\":[{}]}}]",
-        names.join(",")
-    );
-    entries.push(("manifest.json".into(), manifest.into_bytes()));
-    outer(&entries)
+    docker_save(tag, layers, &cfg)
 }
 
 fn run(bytes: &[u8], opts: &ImageOptions) -> (Vec<Finding>, Summary) {
@@ -372,7 +241,7 @@ fn image_hostile_paths_and_entry_kinds() {
         .link(tar::EntryType::Symlink, "up", "../../../../")
         .gnu_long(&format!("{}/gnu.txt", "d".repeat(150)), &line(KEY_C))
         .pax_long(&format!("{}/pax.txt", "p".repeat(150)), TOKEN.as_bytes());
-    let mut bad_name = header(tar::EntryType::Regular, b"bin/\xff\xfe.txt", 0, 0o644);
+    let mut bad_name = header(tar::EntryType::Regular, b"bin/\xff\xfe.txt", b"", 0, 0o644);
     let data = line("AKIAUTF8UTF8UTF8UTF8");
     bad_name.set_size(data.len() as u64);
     bad_name.set_cksum();
@@ -405,6 +274,7 @@ fn image_sparse_file_is_bounded() {
     let mut h = header(
         tar::EntryType::GNUSparse,
         b"var/sparse",
+        b"",
         text.len() as u64,
         0o644,
     );

@@ -58,21 +58,7 @@ fn write(p: &Path, data: &[u8]) {
 }
 
 fn docker_save(layer: &[u8], config: &str) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    let mut add = |name: &str, data: &[u8]| {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_entry_type(tar::EntryType::Regular);
-        b.append_data(&mut h, name, data).unwrap();
-    };
-    add("l0/layer.tar", layer);
-    add("cfg.json", config.as_bytes());
-    add(
-        "manifest.json",
-        br#"[{"Config":"cfg.json","RepoTags":["leak:test"],"Layers":["l0/layer.tar"]}]"#,
-    );
-    b.into_inner().unwrap()
+    crate::common::archive::docker_save("leak:test", &[layer], config.as_bytes())
 }
 
 fn plant() -> Planted {

@@ -1,9 +1,10 @@
 //! Helpers shared by the integration tests: fake secrets built at run time
 //! (so the repository itself holds no scannable token), and running the binary.
 
+pub mod archive;
 pub mod image;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -50,18 +51,43 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// `../shared/sarif/validate.sh` when present. With STOWAWAY_REQUIRE_SHARED=1
-/// (CI) its absence is a failure, not a skip.
-pub fn sarif_validator() -> Option<std::path::PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif/validate.sh");
+/// The directory of peer tools, corpora and checkers kept outside the
+/// repository: `$STOWAWAY_SHARED`, by default `../shared` next to it.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("STOWAWAY_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+/// Whether a missing shared directory fails the test instead of skipping
+/// it (`STOWAWAY_REQUIRE_SHARED=1`, set by scripts/test.sh when it exists).
+pub fn shared_required() -> bool {
+    std::env::var("STOWAWAY_REQUIRE_SHARED").is_ok_and(|v| v == "1")
+}
+
+/// `rel` inside [`shared_dir`] when it exists. When it does not, the test
+/// says so on stderr (`SKIP: …`) and gets `None`, or fails when
+/// [`shared_required`]: never a silent pass.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = shared_dir().join(rel);
     if p.exists() {
-        Some(p)
-    } else if std::env::var_os("STOWAWAY_REQUIRE_SHARED").is_some() {
-        panic!("../shared/sarif/validate.sh is missing");
-    } else {
-        eprintln!("note: ../shared/sarif/validate.sh not found; SARIF validation skipped");
-        None
+        return Some(p);
     }
+    assert!(
+        !shared_required(),
+        "{} is missing (STOWAWAY_REQUIRE_SHARED=1; set STOWAWAY_SHARED to the shared directory)",
+        p.display()
+    );
+    eprintln!(
+        "SKIP: {} not found (set STOWAWAY_SHARED to the shared directory)",
+        p.display()
+    );
+    None
+}
+
+/// The SARIF validator (`sarif/validate.sh` in the shared directory).
+pub fn sarif_validator() -> Option<PathBuf> {
+    shared("sarif/validate.sh")
 }
 
 /// Run the SARIF validator over `file`, panicking with its output on failure.
