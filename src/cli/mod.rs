@@ -149,6 +149,18 @@ pub struct ScanArgs {
     /// resolve or a shallow clone cuts the range.
     #[arg(long, value_name = "BASE..HEAD")]
     pub git_range: Option<String>,
+    /// Audit the whole history: every blob reachable from any ref (branches, tags,
+    /// remotes, notes, every stash entry), each scanned once; findings name the
+    /// commit that introduced them. PATH (default .) names the repository.
+    #[arg(long, conflicts_with_all = ["staged", "git_range"])]
+    pub history: bool,
+    /// With --history: every object in the store, reachable from a ref or not.
+    #[arg(long, requires = "history")]
+    pub all_objects: bool,
+    /// Scan only shard K of N (1-based): files in a tree scan, blobs in a history
+    /// audit, split by a hash of their name, so N jobs cover the scan once.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
     /// Bytes read per chunk (tests and tuning).
     #[arg(long, hide = true)]
     pub chunk_size: Option<usize>,
@@ -185,6 +197,18 @@ pub struct ImageArgs {
     /// Scan files that look binary.
     #[arg(long)]
     pub include_binary: bool,
+}
+
+/// `K/N` with 1 <= K <= N.
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("invalid shard `{s}`: expected K/N with 1 <= K <= N, e.g. 2/8");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: u32 = k.trim().parse().map_err(|_| bad())?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 /// Parse arguments, run, and return the process exit code.

@@ -93,14 +93,16 @@ fn run_scan(a: &ScanArgs, cfg: &Config) -> anyhow::Result<Scanned> {
     };
     let progress = report::progress::Progress::start(!a.output.no_progress);
     let git = a.staged || a.git_range.is_some();
+    let history = a.history;
     let scan_opts = scan::Options {
         // Git blobs that look binary are never scanned.
         include_binary: a.include_binary && !git,
-        lint_dockerfiles: !a.no_dockerfile,
+        // A history audit does not lint past Dockerfiles nobody can act on.
+        lint_dockerfiles: !a.no_dockerfile && !history,
         ..scan::Options::default()
     };
     let pipeline = Pipeline::new(&scanner, scan_opts).with_progress(progress.counters.clone());
-    let sink = if git {
+    let sink = if git || history {
         super::git::scan(a, &paths, &pipeline)?
     } else {
         let opts = WalkOptions {

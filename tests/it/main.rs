@@ -14,6 +14,8 @@ mod cli_scan;
 mod dockerfile_corpus;
 mod dockerfile_parser;
 mod dockerfile_rules;
+mod git_history;
+mod git_range;
 mod git_source;
 mod image_fixtures;
 mod image_hostile;
