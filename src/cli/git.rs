@@ -85,7 +85,13 @@ pub fn scan(a: &ScanArgs, paths: &[PathBuf], pipeline: &Pipeline<'_>) -> anyhow:
             if lint && crate::dockerfile::is_dockerfile_name(name) {
                 dockerfiles.insert(b.path.clone());
             }
-            scan_blob(&commits_pipeline, &mut worker, &b, &mut findings, &mut summary);
+            scan_blob(
+                &commits_pipeline,
+                &mut worker,
+                &b,
+                &mut findings,
+                &mut summary,
+            );
             Ok(())
         })?;
         summary.commits_scanned = Some(commits);

@@ -109,11 +109,16 @@ fn run_scan(a: &ScanArgs, cfg: &Config) -> anyhow::Result<Scanned> {
             no_ignore: a.no_ignore,
             excludes: a.exclude.clone(),
             threads: a.threads,
+            shard: a.shard,
         };
         walk::scan_paths(&paths, scan_root(&paths).as_deref(), &pipeline, &opts)?
     };
     progress.finish();
     let (findings, summary) = sink.into_parts();
+    let mut summary = summary;
+    if let Some((k, n)) = a.shard {
+        summary.shard = Some(format!("{k}/{n}"));
+    }
     Ok(Scanned {
         findings,
         summary,

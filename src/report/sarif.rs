@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use serde_sarif::sarif::{
     Artifact, ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation,
     PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent, VersionControlDetails,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -257,6 +257,34 @@ pub fn render(report: &Report, redact: bool) -> String {
         .build();
     if !artifacts.is_empty() {
         run.artifacts = Some(artifacts);
+    }
+    if let Some(v) = &report.summary.vcs {
+        run.version_control_provenance = Some(vec![VersionControlDetails {
+            as_of_time_utc: None,
+            branch: v.branch.clone(),
+            mapped_to: None,
+            properties: None,
+            repository_uri: v.repository_uri.clone(),
+            revision_id: v.revision.clone(),
+            revision_tag: None,
+        }]);
+    }
+    // Each shard, and each git mode, is its own category for code scanning:
+    // uploads of shard 2 do not close the alerts of shard 1.
+    let mode = report.summary.mode.as_deref();
+    if mode.is_some() || report.summary.shard.is_some() {
+        let mut id = format!("stowaway/{}/", mode.unwrap_or("tree"));
+        if let Some(s) = &report.summary.shard {
+            id = format!(
+                "stowaway/{}/shard-{}/",
+                mode.unwrap_or("tree"),
+                s.replace('/', "-of-")
+            );
+        }
+        run.automation_details = Some(RunAutomationDetails {
+            id: Some(id),
+            ..RunAutomationDetails::default()
+        });
     }
     let sarif = Sarif::builder()
         .schema(SCHEMA)

@@ -24,6 +24,26 @@ pub struct Summary {
     /// Findings hidden by inline allows, config allow-lists and the baseline.
     pub suppressed: u64,
     pub errors: Vec<ScanError>,
+    /// The repository and revision a git scan read (SARIF
+    /// `versionControlProvenance`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vcs: Option<Vcs>,
+    /// `K/N` when only one shard of the scan was run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// What was scanned, for SARIF `runAutomationDetails` (`tree`, `staged`,
+    /// `range`, `history`); set by git modes and sharded scans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
+/// Where a git scan's findings come from.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Vcs {
+    /// The `origin` remote's URL, else the repository's `file://` URL.
+    pub repository_uri: String,
+    pub revision: Option<String>,
+    pub branch: Option<String>,
 }
 
 impl Summary {
@@ -41,6 +61,9 @@ impl Summary {
         self.errors.extend(other.errors);
         if let Some(c) = other.commits_scanned {
             *self.commits_scanned.get_or_insert(0) += c;
+        }
+        if self.vcs.is_none() {
+            self.vcs = other.vcs;
         }
         if let Some(c) = other.layers_scanned {
             *self.layers_scanned.get_or_insert(0) += c;

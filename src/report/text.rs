@@ -46,6 +46,16 @@ pub fn render_finding(out: &mut String, f: &Finding, redact: bool, style: &Style
         style.paint("1", &f.rule_id),
         f.scrub(&f.message, redact),
     );
+    if let (Some(c), Some(author)) = (&f.commit, f.extra.get("author")) {
+        let mut line = format!("    introduced in {} by {author}", &c[..c.len().min(12)]);
+        if let Some(d) = f.extra.get("date") {
+            let _ = write!(line, " on {d}");
+        }
+        if let (Some(n), Some(b)) = (f.extra.get("commits"), f.extra.get("blobs")) {
+            let _ = write!(line, " (in {n} commits, {b} blobs)");
+        }
+        let _ = writeln!(out, "{line}");
+    }
     if let Some(img) = &f.image {
         let mut where_ = format!("    image {}", img.archive);
         if let Some(r) = &img.reference {

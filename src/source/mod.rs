@@ -8,4 +8,5 @@
 pub mod decode;
 pub mod git;
 pub mod image;
+pub mod shard;
 pub mod walk;

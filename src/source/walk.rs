@@ -19,6 +19,8 @@ pub struct WalkOptions {
     pub excludes: Vec<String>,
     /// Worker threads; 0 = one per core.
     pub threads: usize,
+    /// `(k, n)`: only the files of shard `k` of `n` (by a hash of the path).
+    pub shard: Option<(u32, u32)>,
 }
 
 /// Why a walk could not start.
@@ -36,6 +38,7 @@ struct Ctx<'a> {
     /// Display paths are made relative to this, when set.
     root: Option<PathBuf>,
     results: Mutex<Vec<Sink>>,
+    shard: Option<(u32, u32)>,
 }
 
 /// Walk `paths` and hand every file to `pipeline`. Display paths are
@@ -90,6 +93,7 @@ pub fn scan_paths(
         pipeline,
         root: root.map(Path::to_path_buf),
         results: Mutex::new(Vec::new()),
+        shard: opts.shard,
     };
     builder
         .build_parallel()
@@ -157,6 +161,9 @@ impl ParallelVisitor for Worker<'_> {
         }
         let path = entry.path();
         let display = display_path(path, self.ctx.root.as_deref());
+        if !super::shard::in_shard(&display, self.ctx.shard) {
+            return WalkState::Continue;
+        }
         let origin = Origin::File {
             fs_path: path,
             named: false,

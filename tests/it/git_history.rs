@@ -386,3 +386,98 @@ fn shards_are_disjoint_and_cover_the_audit() {
         .collect();
     assert_eq!(seen, all);
 }
+
+#[test]
+fn sarif_names_the_repository_commit_and_shard() {
+    let d = repo();
+    let p = d.path();
+    write(p, "a.env", format!("T={}\n", tok(30)));
+    let c = commit(p, "add");
+    let out = p.join("out.sarif");
+    let o = run(
+        p,
+        &[
+            "scan",
+            "--history",
+            "--no-progress",
+            "--shard",
+            "1/1",
+            "-f",
+            "sarif",
+            "-o",
+            out.to_str().unwrap(),
+            ".",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let run0 = &v["runs"][0];
+    let vcp = &run0["versionControlProvenance"][0];
+    assert!(
+        vcp["repositoryUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("file://"),
+        "{vcp}"
+    );
+    assert_eq!(vcp["revisionId"].as_str(), Some(c.as_str()));
+    assert_eq!(vcp["branch"], "main");
+    assert_eq!(
+        run0["automationDetails"]["id"],
+        "stowaway/history/shard-1-of-1/"
+    );
+    let r = &run0["results"][0];
+    assert_eq!(r["properties"]["commit"].as_str(), Some(c.as_str()));
+    assert!(r["partialFingerprints"]["stowaway/v1"].is_string(), "{r}");
+    crate::common::validate_sarif(&out);
+
+    // The text report says who introduced it and when.
+    let o = run(p, &["scan", "--history", "--no-progress", "."]);
+    let text = crate::common::stdout(&o);
+    assert!(
+        text.contains(&format!(
+            "introduced in {} by t <t@example.com> on ",
+            &c[..12]
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn tree_scan_shards_split_the_files() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    for i in 0..20u32 {
+        write(
+            p,
+            &format!("d{}/f{i}.env", i % 3),
+            format!("K={}\n", tok(200 + i)),
+        );
+    }
+    let paths = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["scan", "-f", "json", "--no-progress"];
+        args.extend_from_slice(extra);
+        args.push(".");
+        let o = run(p, &args);
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mut v: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let full = paths(&[]);
+    assert_eq!(full.len(), 20);
+    let mut union = Vec::new();
+    for k in 1..=4 {
+        let s = format!("{k}/4");
+        let part = paths(&["--shard", &s]);
+        assert!(part.len() < 20, "shard {s} holds everything");
+        union.extend(part);
+    }
+    union.sort();
+    assert_eq!(union, full, "disjoint shards whose union is the full scan");
+}

@@ -9,7 +9,7 @@
 //! appeared, with counts of the commits, blobs and paths it appears in.
 
 use super::history::{self, HistoryIndex};
-use super::plumbing::{stream_objects, Object};
+use super::plumbing::{stream_objects, vcs, Object};
 use crate::report::{Finding, ScanError, Summary};
 use crate::secrets::{engine::Outcome, RawMatch, ScanScratch, Scanner};
 use crate::source::decode::TextReader;
@@ -34,8 +34,7 @@ pub fn in_shard(oid: &str, shard: Option<(u32, u32)>) -> bool {
     let Some((k, n)) = shard else {
         return true;
     };
-    let h = crc32fast::hash(oid.as_bytes());
-    h % n.max(1) == k.saturating_sub(1)
+    crate::source::shard::in_shard(oid, Some((k, n)))
 }
 
 /// Everything known about one (rule, secret) so far.
@@ -61,6 +60,9 @@ pub fn audit(
     let idx = history::walk(repo_dir, opts.all_objects)?;
     let mut summary = Summary {
         commits_scanned: Some(idx.commits.len() as u64),
+        mode: Some("history".into()),
+        shard: opts.shard.map(|(k, n)| format!("{k}/{n}")),
+        vcs: Some(vcs(repo_dir, None)),
         ..Summary::default()
     };
     for (what, msg) in &idx.errors {

@@ -17,6 +17,7 @@ mod range;
 mod staged;
 
 pub use audit::{audit as history_audit, in_shard, HistoryOptions};
+pub use plumbing::vcs;
 pub use range::{range, range_each, range_tip};
 pub use staged::staged;
 

@@ -417,3 +417,27 @@ impl Drop for CatFile {
         }
     }
 }
+
+/// Where a git scan's findings come from, for SARIF
+/// `versionControlProvenance`: the `origin` remote (else the repository's
+/// `file://` URL), `revision` (default HEAD) and the current branch.
+pub fn vcs(repo_dir: &Path, revision: Option<&str>) -> crate::report::Vcs {
+    let text = |args: &[&str]| {
+        run(repo_dir, args)
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o).trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let repository_uri = text(&["remote", "get-url", "origin"])
+        .or_else(|| text(&["rev-parse", "--absolute-git-dir"]).map(|d| format!("file://{d}")))
+        .unwrap_or_else(|| format!("file://{}", repo_dir.display()));
+    let revision = match revision {
+        Some(r) => Some(r.to_string()),
+        None => text(&["rev-parse", "--verify", "--quiet", "HEAD"]),
+    };
+    crate::report::Vcs {
+        repository_uri,
+        revision,
+        branch: text(&["symbolic-ref", "--quiet", "--short", "HEAD"]),
+    }
+}
