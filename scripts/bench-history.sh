@@ -122,9 +122,9 @@ run_round() { # repo-label repo
     case $name in
       stowaway) res=$(measure "$BIN" scan --history --no-progress -f sarif -o /dev/null "$repo") ;;
       gitleaks) [ -x "$PEERS/gitleaks" ] || continue
-        res=$(measure "$PEERS/gitleaks" git --no-banner --log-level error -f json -r /dev/null "$repo") ;;
+        res=$(measure "$PEERS/gitleaks" git --no-banner --log-level error -f json -r "$WORK/gitleaks.json" "$repo") ;;
       kingfisher) [ -x "$PEERS/kingfisher" ] || continue
-        res=$(measure "$PEERS/kingfisher" scan --no-validate --no-update-check --format json -o /dev/null "$repo") ;;
+        res=$(measure "$PEERS/kingfisher" scan --no-validate --no-update-check --format json -o "$WORK/kingfisher.json" "$repo") ;;
     esac
     local t=${res% *} r=${res#* } key="$label/$name"
     if [ -z "${best_t[$key]:-}" ] || awk -v a="$t" -v b="${best_t[$key]}" 'BEGIN{exit !(a<b)}'; then

@@ -13,7 +13,7 @@
 //! points at a missing object is reported by name and the walk goes on
 //! from the others (`git log --all` would stop at the first bad one).
 
-use super::plumbing::{git, is_regular, repo_info, run, spawn_error};
+use super::plumbing::{git, is_regular, run, spawn_error};
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -96,8 +96,9 @@ impl Builder {
 /// `all_objects` every commit and blob in the object store, reachable or
 /// not. A shallow clone is an error (its history is cut).
 pub fn walk(repo_dir: &Path, all_objects: bool) -> Result<HistoryIndex> {
-    let info = repo_info(repo_dir)?;
-    if info.shallow {
+    // Not `repo_info`: a mirror (bare) clone has no work tree to show.
+    let shallow = run(repo_dir, &["rev-parse", "--is-shallow-repository"])?;
+    if String::from_utf8_lossy(&shallow).trim() == "true" {
         bail!(
             "{} is a shallow clone: its history is cut, so a history audit would be incomplete; fetch the whole history (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)",
             repo_dir.display()
