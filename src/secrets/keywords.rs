@@ -1,0 +1,233 @@
+//! The keyword prefilter: one Aho-Corasick DFA over every rule's keywords,
+//! ASCII case folded, reporting overlapping hits. Kept apart from the engine
+//! because it is the one piece that touches every input byte.
+
+/// The keyword prefilter: an Aho-Corasick DFA over ASCII-case-folded byte
+/// classes that reports every keyword occurrence, overlapping ones included.
+///
+/// A DFA step is one dependent load, so a single scan is bound by load
+/// latency, not by work. [`KeywordDfa::find`] therefore runs [`LANES`]
+/// independent scans over consecutive quarters of the buffer, interleaved
+/// in one loop, and the CPU overlaps their loads.
+pub(crate) struct KeywordDfa {
+    /// Byte → class; upper-case ASCII letters share the lower-case class.
+    classes: [u16; 256],
+    /// Transitions, indexed by `state + class`; states are premultiplied by
+    /// the class count, and states that report keywords come last.
+    trans: Vec<u32>,
+    stride: u32,
+    /// The first (premultiplied) state that reports a keyword.
+    match_from: u32,
+    /// Per reporting state (`(state - match_from) / stride`), its range in
+    /// `out`.
+    out_range: Vec<(u32, u32)>,
+    /// Keyword ids, and each keyword's length.
+    out: Vec<u32>,
+    lens: Vec<u32>,
+    max_len: usize,
+}
+
+/// Interleaved scans in [`KeywordDfa::find`].
+const LANES: usize = 4;
+
+impl KeywordDfa {
+    pub(crate) fn new(patterns: &[Vec<u8>]) -> KeywordDfa {
+        const NONE: u32 = u32::MAX;
+        let mut classes = [0u16; 256];
+        let mut stride = 1usize;
+        for p in patterns {
+            for &b in p {
+                let b = b.to_ascii_lowercase() as usize;
+                if classes[b] == 0 {
+                    classes[b] = stride as u16;
+                    stride += 1;
+                }
+            }
+        }
+        for b in b'A'..=b'Z' {
+            classes[b as usize] = classes[b.to_ascii_lowercase() as usize];
+        }
+        // The trie.
+        let mut next = vec![NONE; stride];
+        let mut outs: Vec<Vec<u32>> = vec![Vec::new()];
+        for (pi, p) in patterns.iter().enumerate() {
+            let mut st = 0usize;
+            for &b in p {
+                let i = st * stride + classes[b as usize] as usize;
+                if next[i] == NONE {
+                    next[i] = outs.len() as u32;
+                    outs.push(Vec::new());
+                    next.extend(std::iter::repeat_n(NONE, stride));
+                }
+                st = next[i] as usize;
+            }
+            outs[st].push(pi as u32);
+        }
+        // Failure links in breadth-first order turn the trie into a DFA; a
+        // state reports its own keywords and those of its failure state.
+        let states = outs.len();
+        let mut queue = std::collections::VecDeque::new();
+        for t in &mut next[..stride] {
+            match *t {
+                NONE => *t = 0,
+                child => queue.push_back((child as usize, 0usize)),
+            }
+        }
+        while let Some((st, fail)) = queue.pop_front() {
+            let inherited = outs[fail].clone();
+            outs[st].extend(inherited);
+            for c in 0..stride {
+                let i = st * stride + c;
+                let via_fail = next[fail * stride + c];
+                match next[i] {
+                    NONE => next[i] = via_fail,
+                    t => queue.push_back((t as usize, via_fail as usize)),
+                }
+            }
+        }
+        // Renumber: reporting states last, so the hot loop tests one bound.
+        let mut order: Vec<usize> = (0..states).filter(|&s| outs[s].is_empty()).collect();
+        let quiet = order.len();
+        order.extend((0..states).filter(|&s| !outs[s].is_empty()));
+        let mut id = vec![0u32; states];
+        for (new, &old) in order.iter().enumerate() {
+            id[old] = (new * stride) as u32;
+        }
+        let mut trans = vec![0u32; states * stride];
+        let mut out_range = Vec::new();
+        let mut out = Vec::new();
+        for (new, &old) in order.iter().enumerate() {
+            for c in 0..stride {
+                trans[new * stride + c] = id[next[old * stride + c] as usize];
+            }
+            if new >= quiet {
+                out_range.push((out.len() as u32, (out.len() + outs[old].len()) as u32));
+                out.extend_from_slice(&outs[old]);
+            }
+        }
+        debug_assert_eq!(id[0], 0, "the start state keeps id 0");
+        KeywordDfa {
+            classes,
+            trans,
+            stride: stride as u32,
+            match_from: (quiet * stride) as u32,
+            out_range,
+            out,
+            lens: patterns.iter().map(|p| p.len() as u32).collect(),
+            max_len: patterns.iter().map(Vec::len).max().unwrap_or(1),
+        }
+    }
+
+    /// Call `hit(keyword, start, end)` for every keyword occurrence in `hay`,
+    /// in no particular order.
+    pub(crate) fn find(&self, hay: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
+        let mut report = |st: u32, end: usize| {
+            let (a, b) = self.out_range[((st - self.match_from) / self.stride) as usize];
+            for &p in &self.out[a as usize..b as usize] {
+                hit(p as usize, end - self.lens[p as usize] as usize, end);
+            }
+        };
+        let step = |st: u32, b: u8| self.trans[(st + self.classes[b as usize] as u32) as usize];
+        let seg = hay.len() / LANES;
+        let warm = self.max_len - 1;
+        let mf = self.match_from;
+        let mut from = 0;
+        let mut st = [0u32; LANES];
+        if seg > 4 * warm {
+            // Lane k reports the keywords that end in its quarter; it starts
+            // `warm` bytes early (reporting nothing there) so its state is
+            // right for any keyword that starts in the previous quarter.
+            for (k, s) in st.iter_mut().enumerate().skip(1) {
+                for &b in &hay[k * seg - warm..k * seg] {
+                    *s = step(*s, b);
+                }
+            }
+            let [mut s0, mut s1, mut s2, mut s3] = st;
+            let (l0, rest) = hay.split_at(seg);
+            let (l1, rest) = rest.split_at(seg);
+            let (l2, rest) = rest.split_at(seg);
+            let lanes = l0.iter().zip(l1).zip(l2).zip(&rest[..seg]);
+            for (i, (((&b0, &b1), &b2), &b3)) in lanes.enumerate() {
+                s0 = step(s0, b0);
+                s1 = step(s1, b1);
+                s2 = step(s2, b2);
+                s3 = step(s3, b3);
+                if s0.max(s1).max(s2).max(s3) >= mf {
+                    for (k, s) in [s0, s1, s2, s3].into_iter().enumerate() {
+                        if s >= mf {
+                            report(s, k * seg + i + 1);
+                        }
+                    }
+                }
+            }
+            st = [s0, s1, s2, s3];
+            // The last lane carries on to the end.
+            from = LANES * seg;
+        }
+        let mut s = st[LANES - 1];
+        for (at, &b) in hay.iter().enumerate().skip(from) {
+            s = step(s, b);
+            if s >= mf {
+                report(s, at + 1);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::Scanner;
+
+    /// The interleaved DFA reports exactly what an overlapping
+    /// aho-corasick search does, on buffers of every size class.
+    #[test]
+    fn keyword_dfa_matches_overlapping_aho_corasick() {
+        let rules = Scanner::builtin_rules().unwrap();
+        let mut pats: Vec<Vec<u8>> = rules
+            .iter()
+            .flat_map(|r| r.spec.keywords.iter())
+            .map(|k| k.to_ascii_lowercase().into_bytes())
+            .collect();
+        pats.sort();
+        pats.dedup();
+        let dfa = KeywordDfa::new(&pats);
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&pats)
+            .unwrap();
+        let mut seed = 0x9e3779b97f4a7c15u64;
+        let mut text = Vec::new();
+        while text.len() < 300_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let p = &pats[(seed % pats.len() as u64) as usize];
+            // Keywords, case-flipped at random, glued by a little noise so
+            // they overlap and straddle lane borders.
+            for (i, &b) in p.iter().enumerate() {
+                text.push(if (seed >> (i % 60)) & 1 == 1 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b
+                });
+            }
+            if seed % 3 == 0 {
+                text.extend_from_slice(&b" x_-=:\n"[..(seed % 8) as usize]);
+            }
+        }
+        for len in [0, 1, 7, 100, 999, 5000, 65_537, text.len()] {
+            let hay = &text[..len];
+            let mut want: Vec<(usize, usize, usize)> = ac
+                .find_overlapping_iter(hay)
+                .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                .collect();
+            let mut got = Vec::new();
+            dfa.find(hay, |p, s, e| got.push((p, s, e)));
+            want.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got.len(), want.len(), "len {len}");
+            assert!(got == want, "len {len}");
+        }
+    }
+}
