@@ -164,6 +164,10 @@ pub struct ScanArgs {
     /// Bytes read per chunk (tests and tuning).
     #[arg(long, hide = true)]
     pub chunk_size: Option<usize>,
+    /// Print to stderr every candidate a rule dropped and why (failed
+    /// checksum, published example, not a literal, not random...).
+    #[arg(long)]
+    pub explain_drops: bool,
 }
 
 #[derive(Args, Debug, Clone)]

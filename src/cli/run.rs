@@ -81,7 +81,7 @@ struct Scanned {
 }
 
 fn run_scan(a: &ScanArgs, cfg: &Config) -> anyhow::Result<Scanned> {
-    let scanner = build_scanner(cfg, a.chunk_size)?;
+    let scanner = build_scanner(cfg, a.chunk_size)?.with_explain_drops(a.explain_drops);
     let mut rules = secret_rule_metas(&scanner);
     if !a.no_dockerfile {
         rules.extend(crate::dockerfile::rules());

@@ -200,6 +200,7 @@ impl<'a> Pipeline<'a> {
         sink: &mut Sink,
     ) -> io::Result<Option<u64>> {
         w.raw.clear();
+        w.scratch.set_file(display);
         let result = self.scanner.scan_reader(
             reader,
             &mut w.scratch,

@@ -11,8 +11,9 @@
 //! exactly once.
 
 use super::keywords::KeywordDfa;
+use super::literal::{DropReason, FileKind};
 use super::rule::{load_builtin_rule_file, Rule, RuleError};
-use super::validate::random_enough;
+use super::validate::{published_example, random_enough};
 use crate::report::Severity;
 use memchr::memmem;
 use regex::bytes::CaptureLocations;
@@ -100,6 +101,24 @@ pub struct ScanScratch {
     kept: Vec<Cand>,
     locs: Vec<Option<CaptureLocations>>,
     carried: Vec<(u64, u64)>,
+    /// Spans with a known provider's shape that failed its check: no rule
+    /// may report them.
+    vetoes: Vec<(usize, usize, u32)>,
+    /// Dropped candidates and why, kept only with `--explain-drops`.
+    drops: Vec<(Cand, DropReason)>,
+    /// How the current file reads (generic rules' grammar), and its name.
+    kind: FileKind,
+    file: String,
+}
+
+impl ScanScratch {
+    /// Name the stream about to be scanned: its kind decides how generic
+    /// rules read unquoted values, and `--explain-drops` shows the name.
+    pub fn set_file(&mut self, display: &str) {
+        self.kind = FileKind::from_path(display);
+        self.file.clear();
+        self.file.push_str(display);
+    }
 }
 
 struct Keyword {
@@ -118,6 +137,7 @@ pub struct Scanner {
     /// Secrets matching any of these are never reported (config allow-list).
     allow_secrets: Vec<regex::Regex>,
     chunk: usize,
+    explain_drops: bool,
 }
 
 impl Scanner {
@@ -178,12 +198,19 @@ impl Scanner {
                 .collect(),
             allow_secrets: Vec::new(),
             chunk: DEFAULT_CHUNK,
+            explain_drops: false,
         })
     }
 
     /// Secrets matching any of these regexes are dropped before reporting.
     pub fn with_allowed_secrets(mut self, allow: Vec<regex::Regex>) -> Scanner {
         self.allow_secrets = allow;
+        self
+    }
+
+    /// Print every dropped candidate and why to stderr (`--explain-drops`).
+    pub fn with_explain_drops(mut self, on: bool) -> Scanner {
+        self.explain_drops = on;
         self
     }
 
@@ -220,7 +247,15 @@ impl Scanner {
 
     /// Find secrets in a short text held in memory.
     pub fn find_in(&self, text: &[u8]) -> Vec<SecretMatch> {
-        let mut scratch = ScanScratch::default();
+        self.find_in_kind(text, FileKind::Unknown)
+    }
+
+    /// [`Scanner::find_in`] for text that reads as `kind`.
+    pub fn find_in_kind(&self, text: &[u8], kind: FileKind) -> Vec<SecretMatch> {
+        let mut scratch = ScanScratch {
+            kind,
+            ..ScanScratch::default()
+        };
         self.candidates(text, &mut scratch);
         scratch
             .kept
@@ -327,6 +362,9 @@ impl Scanner {
         scratch: &mut ScanScratch,
         out: &mut Vec<RawMatch>,
     ) {
+        if self.explain_drops {
+            self.explain(buf, limit, base_line, scratch);
+        }
         let prev_carried = std::mem::take(&mut scratch.carried);
         let mut line = base_line;
         let mut counted = 0usize;
@@ -347,13 +385,11 @@ impl Scanner {
             let end_line =
                 line + memchr::memchr_iter(b'\n', &buf[c.s_start..c.s_end]).count() as u32;
             let (end_column, _) = column_at(buf, c.s_end, base_col);
-            let rule = &self.rules[c.rule as usize];
             let secret = String::from_utf8_lossy(&buf[c.s_start..c.s_end]).into_owned();
             let allowed_inline = self.inline_allowed(buf, c.m_start, c.m_end);
             if self.allow_secrets.iter().any(|re| re.is_match(&secret)) {
                 continue;
             }
-            let _ = rule;
             out.push(RawMatch {
                 rule: c.rule as usize,
                 start: abs_s,
@@ -366,6 +402,29 @@ impl Scanner {
                 snippet: snippet(buf, c.s_start),
                 allowed_inline,
             });
+        }
+    }
+
+    /// `--explain-drops`: one stderr line per dropped candidate of this
+    /// buffer (debug output; the secret is cut to its first 4 characters).
+    fn explain(&self, buf: &[u8], limit: usize, base_line: u32, scratch: &mut ScanScratch) {
+        for (c, why) in scratch.drops.drain(..) {
+            if c.m_start >= limit {
+                continue;
+            }
+            let line = base_line + memchr::memchr_iter(b'\n', &buf[..c.s_start]).count() as u32;
+            let secret = String::from_utf8_lossy(&buf[c.s_start..c.s_end]);
+            let shown: String = secret.chars().take(4).collect();
+            let why = match why {
+                DropReason::KnownFormat(by) => {
+                    format!("{why} (`{}`)", self.rules[by as usize].spec.id)
+                }
+                other => other.to_string(),
+            };
+            eprintln!(
+                "explain-drops: {}:{line}: {} `{shown}…` dropped: {why}",
+                scratch.file, self.rules[c.rule as usize].spec.id
+            );
         }
     }
 
@@ -382,6 +441,8 @@ impl Scanner {
         scratch.hits.clear();
         scratch.cands.clear();
         scratch.kept.clear();
+        scratch.vetoes.clear();
+        scratch.drops.clear();
         if scratch.locs.len() != self.rules.len() {
             scratch.locs = (0..self.rules.len()).map(|_| None).collect();
         }
@@ -417,14 +478,34 @@ impl Scanner {
                 let Some((ss, se)) = locs.get(r.secret_group) else {
                     continue;
                 };
-                if ss < se && self.confirm(r, &hay[ss..se]) {
-                    scratch.cands.push(Cand {
-                        rule,
-                        m_start: m.start(),
-                        m_end: m.end(),
-                        s_start: ss,
-                        s_end: se,
-                    });
+                if ss >= se {
+                    continue;
+                }
+                let cand = Cand {
+                    rule,
+                    m_start: m.start(),
+                    m_end: m.end(),
+                    s_start: ss,
+                    s_end: se,
+                };
+                match self.confirm(r, hay, m.start(), ss, se, scratch.kind) {
+                    Ok(()) => scratch.cands.push(cand),
+                    Err(why) => {
+                        // A provider's shape that fails the provider's own
+                        // check (or is its published example) is not a
+                        // secret for any rule: the generic ones included.
+                        let vetoes = matches!(
+                            why,
+                            DropReason::Validator(_) | DropReason::PublishedExample(_)
+                        ) && r.spec.priority >= 0
+                            && r.grammar.is_none();
+                        if vetoes {
+                            scratch.vetoes.push((ss, se, rule));
+                        }
+                        if self.explain_drops {
+                            scratch.drops.push((cand, why));
+                        }
+                    }
                 }
             }
         }
@@ -453,22 +534,37 @@ impl Scanner {
         }
     }
 
-    fn confirm(&self, r: &Rule, secret: &[u8]) -> bool {
+    /// Whether rule `r`'s candidate `hay[ss..se]` (its match starting at
+    /// `m_start`) is reported, and if not, why.
+    fn confirm(
+        &self,
+        r: &Rule,
+        hay: &[u8],
+        m_start: usize,
+        ss: usize,
+        se: usize,
+        kind: FileKind,
+    ) -> Result<(), DropReason> {
+        let secret = &hay[ss..se];
+        let text = std::str::from_utf8(secret).ok();
+        if let Some(why) = text.and_then(published_example) {
+            return Err(DropReason::PublishedExample(why));
+        }
         if r.allow().iter().any(|a| a.is_match(secret)) {
-            return false;
+            return Err(DropReason::RuleAllow);
+        }
+        if let Some(g) = r.grammar {
+            g.check(hay, m_start, ss, se, kind)?;
         }
         if let Some(t) = r.spec.entropy {
             if !random_enough(secret, t) {
-                return false;
+                return Err(DropReason::LowEntropy);
             }
         }
-        if let Some(v) = r.validator {
-            match std::str::from_utf8(secret) {
-                Ok(s) => v.check(s),
-                Err(_) => false,
-            }
-        } else {
-            true
+        match (r.validator, text) {
+            (None, _) => Ok(()),
+            (Some(v), Some(s)) if v.check(s) => Ok(()),
+            (Some(v), _) => Err(DropReason::Validator(v.name())),
         }
     }
 
@@ -487,7 +583,17 @@ impl Scanner {
         scratch
             .cands
             .sort_unstable_by_key(|c| (c.s_start, c.s_end, c.rule));
+        let vetoes = &scratch.vetoes;
         for c in scratch.cands.drain(..) {
+            if let Some(&(_, _, by)) = vetoes
+                .iter()
+                .find(|&&(s, e, _)| c.s_start < e && s < c.s_end)
+            {
+                if self.explain_drops {
+                    scratch.drops.push((c, DropReason::KnownFormat(by)));
+                }
+                continue;
+            }
             match scratch.kept.last_mut() {
                 Some(last) if c.s_start < last.s_end => {
                     if rank(&c) > rank(last) {

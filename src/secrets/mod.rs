@@ -9,6 +9,7 @@
 
 pub mod engine;
 mod keywords;
+pub mod literal;
 pub mod rule;
 pub mod validate;
 

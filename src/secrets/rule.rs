@@ -1,6 +1,7 @@
 //! Rule definitions: the TOML schema (documented in `patterns/README.md`),
 //! loading with errors that name the file, line and rule, and compilation.
 
+use super::literal::Grammar;
 use super::validate::Validator;
 use crate::report::{Category, RuleMeta, Severity};
 use regex::bytes::{Regex, RegexBuilder};
@@ -23,6 +24,9 @@ pub struct RuleSpec {
     pub regex: String,
     pub entropy: Option<f64>,
     pub validator: Option<String>,
+    /// How a generic rule reads its candidates (`assignment`, `literal`):
+    /// see `literal.rs`.
+    pub grammar: Option<String>,
     #[serde(default)]
     pub multiline: bool,
     #[serde(default)]
@@ -75,6 +79,7 @@ pub struct Rule {
     /// Index of the `secret` capture group.
     pub secret_group: usize,
     pub validator: Option<Validator>,
+    pub grammar: Option<Grammar>,
     /// Longest keyword: a tie-breaker for "most specific rule wins".
     pub specificity: usize,
 }
@@ -217,6 +222,11 @@ fn compile_with(file: &str, spec: RuleSpec, eager: bool) -> Result<Rule, RuleErr
         .as_deref()
         .map(|v| v.parse::<Validator>().map_err(&bad))
         .transpose()?;
+    let grammar = spec
+        .grammar
+        .as_deref()
+        .map(|g| g.parse::<Grammar>().map_err(&bad))
+        .transpose()?;
     if let Some(e) = spec.entropy {
         if !(0.0..=8.0).contains(&e) {
             return Err(bad(format!("entropy {e} is outside 0–8 bits per byte")));
@@ -242,6 +252,7 @@ fn compile_with(file: &str, spec: RuleSpec, eager: bool) -> Result<Rule, RuleErr
         compiled,
         secret_group,
         validator,
+        grammar,
         specificity,
     })
 }

@@ -33,6 +33,17 @@ impl std::str::FromStr for Validator {
 }
 
 impl Validator {
+    /// The name rules use for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Validator::GithubChecksum => "github-checksum",
+            Validator::NpmChecksum => "npm-checksum",
+            Validator::Jwt => "jwt",
+            Validator::PrivateKey => "private-key",
+            Validator::NotPlaceholder => "not-placeholder",
+        }
+    }
+
     pub fn check(self, secret: &str) -> bool {
         match self {
             Validator::GithubChecksum | Validator::NpmChecksum => base62_crc32_ok(secret),
@@ -68,6 +79,42 @@ pub fn base62_6(mut n: u32) -> [u8; 6] {
         n /= 62;
     }
     out
+}
+
+/// A value a provider publishes in its documentation, recognised by the
+/// marker or structure the provider gives it (never by a list of values):
+/// AWS marks its documentation keys with `EXAMPLE` (`AKIA…EXAMPLE`,
+/// `…EXAMPLEKEY`); jwt.io's sample token carries the claims `"sub":
+/// "1234567890"` and `"name": "John Doe"`.
+pub fn published_example(secret: &str) -> Option<&'static str> {
+    if memchr::memmem::find(secret.as_bytes(), b"EXAMPLE").is_some() {
+        return Some("the `EXAMPLE` marker of AWS documentation keys");
+    }
+    if let Some(at) = memchr::memmem::find(secret.as_bytes(), b"eyJ") {
+        if jwt_io_example(&secret[at..]) {
+            return Some("jwt.io's sample claims");
+        }
+    }
+    None
+}
+
+/// The jwt.io sample: a JWT whose payload holds `sub` "1234567890" and
+/// `name` "John Doe".
+fn jwt_io_example(token: &str) -> bool {
+    let Some(payload) = token.split('.').nth(1) else {
+        return false;
+    };
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let Ok(decoded) = engine.decode(payload.trim_end_matches('=')) else {
+        return false;
+    };
+    match serde_json::from_slice::<serde_json::Value>(&decoded) {
+        Ok(serde_json::Value::Object(m)) => {
+            m.get("sub").and_then(|v| v.as_str()) == Some("1234567890")
+                && m.get("name").and_then(|v| v.as_str()) == Some("John Doe")
+        }
+        _ => false,
+    }
 }
 
 /// A JWT: three base64url parts whose header decodes to a JSON object with `alg`.
@@ -224,6 +271,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "change-me",
     "placeholder",
     "your_",
+    "your ",
     "your-",
     "yourtoken",
     "yourkey",
@@ -492,6 +540,21 @@ mod tests {
         assert!(jwt_ok(&format!("{h}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")));
         assert!(!jwt_ok("eyJub3RqdXN0.eyJzdWIiOiIxIn0.c2ln"));
         assert!(!jwt_ok(h));
+    }
+
+    #[test]
+    fn published_examples_by_their_markers() {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let h = b64(r#"{"alg":"HS256","typ":"JWT"}"#);
+        let sample = format!(
+            "{h}.{}.c2lnbmF0dXJlc2lnbmF0dXJl",
+            b64(r#"{"sub":"1234567890","name":"John Doe","iat":1516239022}"#)
+        );
+        assert!(published_example(&sample).is_some());
+        let other = format!("{h}.{}.c2lnbmF0dXJl", b64(r#"{"sub":"u-81","name":"Ann"}"#));
+        assert!(published_example(&other).is_none());
+        assert!(published_example(&format!("AKIA{}EXAMPLE", "Q3W7RT2ZP")).is_some());
+        assert!(published_example("AKIAQ3W7RT2ZPLX4M9BD").is_none());
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod git_source;
 mod image_fixtures;
 mod image_hostile;
 mod no_network;
+mod precision;
 mod precommit;
 mod props;
 mod redaction;
