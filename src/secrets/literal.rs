@@ -455,7 +455,7 @@ const COMMON_BIGRAMS: &[&[u8; 2]] = &[
     b"ot", b"il", b"tr", b"ly", b"nc", b"et", b"ut", b"ss", b"so", b"rs", b"un", b"lo", b"wa",
     b"ge", b"ie", b"wh", b"ee", b"wi", b"em", b"ad", b"ol", b"rt", b"po", b"we", b"na", b"ul",
     b"ni", b"ts", b"mo", b"ow", b"pa", b"im", b"mi", b"ai", b"sh", b"ke", b"ex", b"id", b"ok",
-    b"ey", b"ck", b"ty", b"am", b"ag", b"ap",
+    b"ey", b"ck", b"ty", b"am", b"ag", b"ap", b"my",
 ];
 
 /// Share of adjacent letter pairs (case folded, within letter runs) that
@@ -504,12 +504,13 @@ pub fn looks_random(v: &[u8]) -> bool {
     if name_chars && digits == 0 && pairs >= 3 && w >= 0.3 {
         return false;
     }
-    if name_chars && digits <= 4 && letters >= 5 && pairs >= 4 && w >= 0.4 {
+    if name_chars && digits <= 4 && letters >= 5 && pairs >= 4 && w >= 0.5 {
         return false;
     }
     // Words joined by other marks (`SensitiveData:S3Object/Credentials`,
     // `This-is-my-test-99!`, `CLIENT_SECRET??`): more pairs needed.
-    if digits <= 4 && pairs >= 6 && w >= 0.45 {
+    let symbols = v.iter().filter(|b| !b.is_ascii_alphanumeric()).count();
+    if digits <= 4 && pairs >= 8 && symbols <= 5 && w >= 0.45 {
         return false;
     }
     if is_pattern(v) || base64_of_words(v) {
