@@ -262,7 +262,10 @@ fn unquoted_ok(
         .find(|t| !t.is_empty())
         .unwrap_or(&[]);
     let quoted = matches!(last.first(), Some(b'"' | b'\''));
-    if !quoted && last.iter().any(|b| b":(),;={}<>".contains(b)) {
+    // An `.npmrc` registry scope (`//registry.example.org/:_authToken=`) is
+    // config, not code.
+    let npm_scope = last.starts_with(b"//") && last.ends_with(b"/:");
+    if !quoted && !npm_scope && last.iter().any(|b| b":(),;={}<>".contains(b)) {
         return Err(DropReason::NotLiteral("prose or code before the key"));
     }
     // A quote right after an unquoted value closes a string the key is in
@@ -395,7 +398,7 @@ fn is_field_path(v: &[u8]) -> bool {
         }
         parts += 1;
     }
-    (parts >= 2 || indexed) && (indexed || !digits)
+    indexed || (parts >= 2 && !digits)
 }
 
 /// A value that repeats a shorter unit (`abc123abc123…`), or hex of bytes
