@@ -244,3 +244,75 @@ fn variable_expansion() {
         "x-x-d-d--y--"
     );
 }
+
+fn heredoc_names(text: &str) -> Vec<String> {
+    let df = parse(text);
+    df.instructions
+        .iter()
+        .flat_map(|i| i.heredocs.iter().map(|h| h.name.clone()))
+        .collect()
+}
+
+#[test]
+fn heredoc_words_as_buildkit_lexes_them() {
+    // whitespace after `<<` stays in the word; `<< -EOF` names `-EOF`
+    for (text, name) in [
+        ("FROM a\nRUN << EOF\necho x\nEOF\n", "EOF"),
+        ("FROM a\nRUN <<  EOF  > foo\necho x\nEOF\n", "EOF"),
+        ("FROM a\nRUN << -EOF\necho x\n-EOF\n", "-EOF"),
+        ("FROM a\nRUN <<'one two'\necho x\none two\n", "one two"),
+    ] {
+        let df = parse(text);
+        assert!(df.errors.is_empty(), "{text:?}: {:?}", df.errors);
+        assert_eq!(heredoc_names(text), [name], "{text:?}");
+    }
+    // `<<-` followed by whitespace is no heredoc: the body lines are instructions
+    let df = parse("FROM a\nRUN <<- EOF\necho x\nEOF\n");
+    assert_eq!(
+        df.errors.iter().map(|e| e.span.line).collect::<Vec<_>>(),
+        [3, 4]
+    );
+}
+
+#[test]
+fn unterminated_quote_in_heredoc_word_is_rejected() {
+    for word in ["<<'EOF", "<<\"EOF", "<<EOF'", "<<EOF\""] {
+        let text = format!("FROM a\nRUN {word}\necho probe\nEOF\n");
+        let df = parse(&text);
+        assert!(heredoc_names(&text).is_empty(), "{word}");
+        assert!(!df.errors.is_empty(), "{word}");
+        assert_eq!(df.errors[0].span.line, 3, "{word}");
+    }
+}
+
+#[test]
+fn line_longer_than_buildkit_allows() {
+    let long = format!("FROM a\nLABEL x={}\n", "a".repeat(65_600));
+    let df = parse(&long);
+    assert_eq!(df.errors.len(), 1, "{:?}", df.errors);
+    assert_eq!(df.errors[0].span.line, 2);
+    assert!(df.errors[0].message.contains("65535"));
+    let fits = format!("FROM a\nLABEL x={}\n", "a".repeat(65_000));
+    assert!(parse(&fits).errors.is_empty());
+}
+
+#[test]
+fn onbuild_checks_only_the_trigger_keyword() {
+    for ok in [
+        "FROM a\nONBUILD SHELL anything\n",
+        "FROM a\nONBUILD COPY --bogus a b\n",
+        "FROM a\nONBUILD HEALTHCHECK\n",
+    ] {
+        let df = parse(ok);
+        assert!(df.errors.is_empty(), "{ok:?}: {:?}", df.errors);
+    }
+    for bad in [
+        "FROM a\nONBUILD FROM b\n",
+        "FROM a\nONBUILD MAINTAINER me\n",
+        "FROM a\nONBUILD ONBUILD RUN x\n",
+    ] {
+        let df = parse(bad);
+        assert_eq!(df.errors.len(), 1, "{bad:?}: {:?}", df.errors);
+        assert_eq!(df.errors[0].span.line, 2);
+    }
+}

@@ -342,7 +342,13 @@ pub(super) fn parse_instruction(
                 );
                 Command::Invalid
             } else {
-                let inner = parse_instruction(ll, args_start, escape, errors, true);
+                // BuildKit checks only the trigger's keyword when it builds
+                // this image; the trigger's arguments are parsed in the child.
+                let mut inner_errors = Vec::new();
+                let inner = parse_instruction(ll, args_start, escape, &mut inner_errors, true);
+                errors.extend(inner_errors.into_iter().filter(|e| {
+                    e.message.starts_with("unknown instruction") || e.message.contains("ONBUILD")
+                }));
                 Command::Onbuild(Box::new(inner))
             }
         }

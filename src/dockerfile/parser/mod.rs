@@ -20,9 +20,13 @@
 //! - `RUN`, `CMD`, `ENTRYPOINT`, `SHELL` are JSON (exec) form only when the
 //!   arguments are a valid JSON array of strings, otherwise shell form;
 //! - in non-JSON `RUN`/`COPY`/`ADD` (also under `ONBUILD`), every word of the
-//!   form `[n]<<[-]WORD` opens a heredoc whose body is the following lines up
-//!   to the terminator line (`<<-` strips leading tabs before comparing); a
-//!   quoted `WORD` disables expansion.
+//!   form `[n]<<[-]WORD` (whitespace allowed after `<<`, see [`heredoc`]) opens
+//!   a heredoc whose body is the following lines up to the terminator line
+//!   (`<<-` strips leading tabs before comparing); a quoted `WORD` disables
+//!   expansion;
+//! - a line longer than 65,535 bytes is an error, as BuildKit's scanner has it;
+//! - an `ONBUILD` trigger is checked only for its keyword (BuildKit parses the
+//!   trigger itself only when a child image builds on this one).
 
 mod expand;
 mod flags;
@@ -39,6 +43,9 @@ use instruction::{check_structure, parse_instruction};
 pub use lines::unquote;
 use lines::{continuation, is_comment, is_space, line_span, parse_directive, LLine};
 pub use model::*;
+
+/// The longest line BuildKit reads (bufio.Scanner's default token size).
+const MAX_LINE: usize = 65_535;
 
 /// Parse a Dockerfile. Never fails; see [`Dockerfile::errors`].
 pub fn parse(text: &str) -> Dockerfile {
@@ -57,6 +64,16 @@ pub fn parse(text: &str) -> Dockerfile {
         escape: '\\',
         ..Dockerfile::default()
     };
+    // BuildKit's line scanner holds at most 65,535 bytes, newline included.
+    for (idx, l) in lines.iter().enumerate().take(n) {
+        if l.len() + usize::from(idx + 1 < lines.len()) > MAX_LINE {
+            df.errors.push(ParseError {
+                message: format!("dockerfile line greater than max allowed size of {MAX_LINE}"),
+                span: Span::line(idx as u32 + 1),
+            });
+            break;
+        }
+    }
     let mut directives_done = false;
     let mut i = 0usize;
     while i < n {
@@ -154,7 +171,7 @@ pub fn parse(text: &str) -> Dockerfile {
         }
         // Heredocs.
         if can_contain_heredoc(&inst) && ll.text.contains("<<") {
-            for (name_word, mut doc) in heredocs_in(&ll, df.escape) {
+            for (name_word, mut doc) in heredocs_in(&ll) {
                 let mut terminated = false;
                 let mut body: Vec<&str> = Vec::new();
                 doc.content_line = (i + 1) as u32;
