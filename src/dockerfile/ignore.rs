@@ -9,43 +9,15 @@
 //!   correspond to one of ours;
 //! - `# trivy:ignore:AVD-DS-0002` (or `DS002`) above an instruction likewise.
 //!
+//! The hadolint and trivy ids map to ours through the one table of
+//! equivalents (`rules::equivalents`), the one `stowaway rules` shows.
+//!
 //! Rule ids may be given without the `dockerfile-` prefix.
 
 use super::parser::Dockerfile;
+use super::rules::equivalents::rules_for;
 use crate::report::Finding;
 use std::collections::HashMap;
-
-/// hadolint rule → our rule.
-pub const HADOLINT: &[(&str, &str)] = &[
-    ("DL3000", "dockerfile-relative-workdir"),
-    ("DL3002", "dockerfile-runs-as-root"),
-    ("DL3004", "dockerfile-sudo"),
-    ("DL3006", "dockerfile-unpinned-base-image"),
-    ("DL3007", "dockerfile-unpinned-base-image"),
-    ("DL3020", "dockerfile-add-instead-of-copy"),
-    ("DL3022", "dockerfile-copy-from-unknown-stage"),
-    ("DL3023", "dockerfile-copy-from-unknown-stage"),
-    ("DL3024", "dockerfile-duplicate-stage-name"),
-    ("DL4003", "dockerfile-multiple-cmd"),
-    ("DL4004", "dockerfile-multiple-entrypoint"),
-    ("DL4006", "dockerfile-pipe-without-pipefail"),
-];
-
-/// trivy check (number of `DS0nn` / `AVD-DS-00nn`) → our rules.
-pub const TRIVY: &[(u32, &str)] = &[
-    (1, "dockerfile-unpinned-base-image"),
-    (2, "dockerfile-runs-as-root"),
-    (4, "dockerfile-ssh-exposed"),
-    (5, "dockerfile-add-instead-of-copy"),
-    (6, "dockerfile-copy-from-unknown-stage"),
-    (7, "dockerfile-multiple-entrypoint"),
-    (9, "dockerfile-relative-workdir"),
-    (10, "dockerfile-sudo"),
-    (12, "dockerfile-duplicate-stage-name"),
-    (16, "dockerfile-multiple-cmd"),
-    (31, "dockerfile-secret-in-env-arg"),
-    (31, "dockerfile-secret-build-arg"),
-];
 
 /// Which rules a pragma names: `None` = every rule.
 enum Scope {
@@ -64,29 +36,18 @@ fn ours(id: &str) -> String {
 
 fn hadolint_ids(list: &str) -> Vec<String> {
     list.split([',', ' '])
-        .filter_map(|c| {
-            let c = c.trim().to_ascii_uppercase();
-            HADOLINT
-                .iter()
-                .find(|(h, _)| *h == c)
-                .map(|(_, o)| o.to_string())
-        })
+        .filter(|c| !c.trim().is_empty())
+        .flat_map(|c| rules_for("hadolint", c))
+        // a parse error is a failed build: no peer's pragma hides it
+        .filter(|r| *r != "dockerfile-parse-error")
+        .map(str::to_string)
         .collect()
 }
 
 fn trivy_ids(id: &str) -> Vec<String> {
-    let up = id.trim().to_ascii_uppercase();
-    let digits = up
-        .strip_prefix("AVD-DS-")
-        .or_else(|| up.strip_prefix("DS-"))
-        .or_else(|| up.strip_prefix("DS"));
-    let Some(n) = digits.and_then(|d| d.trim().parse::<u32>().ok()) else {
-        return Vec::new();
-    };
-    TRIVY
-        .iter()
-        .filter(|(t, _)| *t == n)
-        .map(|(_, o)| o.to_string())
+    rules_for("trivy", id)
+        .into_iter()
+        .map(str::to_string)
         .collect()
 }
 

@@ -97,6 +97,9 @@ pub struct RuleMeta {
     /// Markdown: what it finds, why it matters, an example, the fix.
     pub help: String,
     pub tags: Vec<String>,
+    /// The same check in other tools, as `tool:ID` (`hadolint:DL3002`,
+    /// `trivy:DS002`, `buildkit:SecretsUsedInArgOrEnv`).
+    pub equivalents: Vec<String>,
 }
 
 /// A place in a file. Lines and columns are 1-based; columns count Unicode

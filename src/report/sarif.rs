@@ -134,6 +134,7 @@ pub fn render(report: &Report, redact: bool) -> String {
             short: f.rule_name.clone(),
             help: f.rule_name.clone(),
             tags: vec!["security".into()],
+            equivalents: Vec::new(),
         })
         .collect();
     rules.extend(extra.iter());

@@ -276,5 +276,6 @@ fn meta_of(spec: &RuleSpec) -> RuleMeta {
         short: spec.name.clone(),
         help,
         tags,
+        equivalents: Vec::new(),
     }
 }

@@ -227,3 +227,24 @@ fn messages_never_contain_secrets_from_run() {
         assert_eq!(x.span.line, 2);
     }
 }
+
+#[test]
+fn equivalents_are_listed_per_rule() {
+    let eq = |id: &str| {
+        rules()
+            .into_iter()
+            .find(|m| m.id == id)
+            .map(|m| m.equivalents)
+            .unwrap_or_default()
+    };
+    assert!(eq("dockerfile-runs-as-root").contains(&"hadolint:DL3002".to_string()));
+    assert!(eq("dockerfile-runs-as-root").contains(&"trivy:DS002".to_string()));
+    assert!(
+        eq("dockerfile-secret-in-env-arg").contains(&"buildkit:SecretsUsedInArgOrEnv".to_string())
+    );
+    // every peer id that an inline ignore maps is listed on the rule it maps to
+    let text = "FROM alpine:3.20\n# trivy:ignore:DS002\nUSER root\n";
+    assert!(run(text, None)
+        .iter()
+        .all(|f| f.rule_id != "dockerfile-runs-as-root"));
+}

@@ -2,6 +2,7 @@
 //! ([`RuleMeta`], shown by `stowaway explain`) and a check over [`Ctx`].
 
 mod copy;
+pub(crate) mod equivalents;
 mod image;
 mod parse;
 mod run;
@@ -52,6 +53,7 @@ pub(crate) fn rule(
             short: short.to_string(),
             help,
             tags: tags.iter().map(|t| t.to_string()).collect(),
+            equivalents: equivalents::of(id).iter().map(|e| e.to_string()).collect(),
         },
         check,
     }

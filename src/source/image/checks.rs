@@ -32,6 +32,7 @@ fn meta(
         short: short.to_string(),
         help: help.trim().to_string(),
         tags: all,
+        equivalents: Vec::new(),
     }
 }
 
@@ -181,6 +182,7 @@ pub(crate) fn rule(id: &str) -> RuleMeta {
             short: String::new(),
             help: String::new(),
             tags: Vec::new(),
+            equivalents: Vec::new(),
         })
 }
 
