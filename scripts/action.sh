@@ -95,11 +95,9 @@ fi
 common=(--no-progress)
 [ -n "${INPUT_CONFIG:-}" ] && common+=(--config "$INPUT_CONFIG")
 [ -n "${INPUT_BASELINE:-}" ] && common+=(--baseline "$INPUT_BASELINE")
-fail_none=false
 case "$fail_on" in
   "") ;;
-  none) fail_none=true ;;
-  info|low|medium|high|critical) common+=(--fail-on "$fail_on") ;;
+  none|info|low|medium|high|critical) common+=(--fail-on "$fail_on") ;;
   *) fail2 "fail-on must be info, low, medium, high, critical or none, not '$fail_on'" ;;
 esac
 case "$format" in text|json|sarif) ;; *) fail2 "format must be text, json or sarif, not '$format'" ;; esac
@@ -183,7 +181,7 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
       + (if $s.commits_scanned != null then " in \($s.commits_scanned) commits" else "" end)
       + ", \(($s.bytes_scanned // 0) | bytes) (\($mode) mode: \($what | md))."
       + (if ($s.files_scanned // 0) == 0 then " **Nothing was scanned.**" else "" end)
-      + (if ($s.suppressed // 0) > 0 then " \($s.suppressed) suppressed by allow-lists or the baseline." else "" end),
+      + (if ($s.suppressed // 0) > 0 then " \($s.suppressed) suppressed by allow-lists or the baseline" + (if $s.baseline then " (\($s.baselined // 0) by \($s.baseline | code))" else "" end) + "." else "" end),
     "",
     (if ($f | length) > 0 then
       "| Rule | Severity | Findings |", "| --- | --- | ---: |",
@@ -210,7 +208,6 @@ fi
 
 set_output findings "$n"
 set_output exit-code "$rc"
-if [ "$fail_none" = true ] && [ "$rc" -eq 1 ]; then rc=0; fi
 if [ "$rc" -eq 1 ]; then
   echo "stowaway: $n finding(s) at or above the fail-on threshold"
 fi

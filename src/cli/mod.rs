@@ -62,19 +62,104 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum BaselineAction {
-    /// Write a new baseline from the current findings (refuses to overwrite without --force).
+    /// Accept every current finding: write them to the baseline (default
+    /// .stowaway-baseline.json at the scan root, where `scan` finds it).
     Create {
         #[command(flatten)]
-        scan: ScanArgs,
+        args: BaselineArgs,
         /// Overwrite an existing baseline file.
         #[arg(long)]
         force: bool,
     },
-    /// Rewrite the baseline from the current findings (fixed ones drop out, new ones are added).
+    /// Drop the entries that no longer match a finding (fixed or removed
+    /// secrets); with --add-new, also accept the findings not yet listed.
     Update {
         #[command(flatten)]
-        scan: ScanArgs,
+        args: BaselineArgs,
+        /// Also add the current findings the baseline does not list.
+        #[arg(long)]
+        add_new: bool,
     },
+}
+
+/// What `baseline create|update` scans, and where it writes.
+#[derive(Args, Debug, Clone)]
+pub struct BaselineArgs {
+    /// Files and directories to scan (default: .).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Baseline file (default: .stowaway-baseline.json at the scan root).
+    #[arg(long, short = 'o', value_name = "FILE", alias = "baseline")]
+    pub output: Option<PathBuf>,
+    /// Config file (default: .stowaway.toml at the scan root, when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Baseline the lines added by every commit in BASE..HEAD instead of the tree.
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with = "history")]
+    pub git_range: Option<String>,
+    /// Baseline the whole history (every blob reachable from any ref).
+    #[arg(long)]
+    pub history: bool,
+    /// Leave out paths matching GLOB (gitignore syntax; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also scan what .gitignore and .ignore exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Do not lint Dockerfiles met during the scan.
+    #[arg(long)]
+    pub no_dockerfile: bool,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+impl BaselineArgs {
+    /// The scan these options describe.
+    pub fn scan_args(&self) -> ScanArgs {
+        ScanArgs {
+            paths: self.paths.clone(),
+            output: OutputArgs {
+                format: Format::Text,
+                output: None,
+                sarif_output: None,
+                no_redact: false,
+                config: self.config.clone(),
+                baseline: None,
+                no_baseline: true,
+                fail_on: FailOn(Some(crate::report::Severity::Info)),
+                no_progress: self.no_progress,
+            },
+            no_ignore: self.no_ignore,
+            exclude: self.exclude.clone(),
+            include_binary: false,
+            threads: 0,
+            no_dockerfile: self.no_dockerfile,
+            staged: false,
+            git_range: self.git_range.clone(),
+            history: self.history,
+            all_objects: false,
+            shard: None,
+            chunk_size: None,
+            explain_drops: false,
+        }
+    }
+}
+
+/// `--fail-on`: a severity, or `none` (never exit 1 for findings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FailOn(pub Option<crate::report::Severity>);
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("none") {
+            return Ok(FailOn(None));
+        }
+        s.parse()
+            .map(|sev| FailOn(Some(sev)))
+            .map_err(|e: String| e.replace("high or critical)", "high, critical or none)"))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -108,12 +193,17 @@ pub struct OutputArgs {
     /// Config file (default: .stowaway.toml at the scan root, when present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Hide the findings listed in this baseline file.
+    /// Hide the accepted findings listed in this baseline file (default:
+    /// .stowaway-baseline.json at the scan root, when present).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Exit 1 only for findings at or above this severity.
+    /// Do not apply any baseline, not even the one at the scan root.
+    #[arg(long, conflicts_with = "baseline")]
+    pub no_baseline: bool,
+    /// Exit 1 only for findings at or above this severity (info, low, medium,
+    /// high, critical), or never for findings with `none`.
     #[arg(long, value_name = "SEVERITY", default_value = "info")]
-    pub fail_on: crate::report::Severity,
+    pub fail_on: FailOn,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,

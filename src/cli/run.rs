@@ -2,10 +2,10 @@
 //! source, apply suppression, print, and choose the exit code.
 
 use super::{
-    BaselineAction, Command, DockerfileArgs, Format, ImageArgs, OutputArgs, ScanArgs, EXIT_CLEAN,
-    EXIT_ERROR, EXIT_FINDINGS,
+    BaselineAction, BaselineArgs, Command, DockerfileArgs, Format, ImageArgs, OutputArgs, ScanArgs,
+    EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS,
 };
-use crate::config::{Baseline, Config};
+use crate::config::{Baseline, Config, BASELINE_FILE};
 use crate::report::{self, Finding, Report, RuleMeta, Summary};
 use crate::scan::{self, Item, Origin, Pipeline, Sink};
 use crate::secrets::Scanner;
@@ -133,14 +133,16 @@ fn scan_cmd(a: &ScanArgs) -> anyhow::Result<i32> {
     } else {
         a.paths.clone()
     };
-    let cfg = Config::discover(a.output.config.as_deref(), &config_root(&paths))?;
+    let root = config_root(&paths);
+    let cfg = Config::discover(a.output.config.as_deref(), &root)?;
     let scanned = run_scan(a, &cfg)?;
-    finish(scanned, &a.output, &cfg, start)
+    finish(scanned, &a.output, &cfg, &root, start)
 }
 
 fn dockerfile_cmd(a: &DockerfileArgs) -> anyhow::Result<i32> {
     let start = Instant::now();
-    let cfg = Config::discover(a.output.config.as_deref(), &config_root(&a.files))?;
+    let root = config_root(&a.files);
+    let cfg = Config::discover(a.output.config.as_deref(), &root)?;
     let scanner = build_scanner(&cfg, None)?;
     let scan_opts = scan::Options {
         lint_dockerfiles: true,
@@ -186,7 +188,7 @@ fn dockerfile_cmd(a: &DockerfileArgs) -> anyhow::Result<i32> {
         summary,
         rules: crate::dockerfile::rules(),
     };
-    finish(scanned, &a.output, &cfg, start)
+    finish(scanned, &a.output, &cfg, &root, start)
 }
 
 fn image_cmd(a: &ImageArgs) -> anyhow::Result<i32> {
@@ -213,46 +215,81 @@ fn image_cmd(a: &ImageArgs) -> anyhow::Result<i32> {
         summary,
         rules,
     };
-    finish(scanned, &a.output, &cfg, start)
+    finish(scanned, &a.output, &cfg, Path::new("."), start)
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn baseline_cmd(action: BaselineAction) -> anyhow::Result<i32> {
-    let (a, force) = match action {
-        BaselineAction::Create { scan, force } => (scan, force),
-        BaselineAction::Update { scan } => (scan, true),
+    let (a, create, force, add_new): (BaselineArgs, bool, bool, bool) = match action {
+        BaselineAction::Create { args, force } => (args, true, force, true),
+        BaselineAction::Update { args, add_new } => (args, false, true, add_new),
     };
-    let file = a
-        .output
-        .baseline
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(".stowaway-baseline.json"));
-    if file.exists() && !force {
+    let scan = a.scan_args();
+    let paths = if scan.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        scan.paths.clone()
+    };
+    let root = config_root(&paths);
+    let file = a.output.clone().unwrap_or_else(|| root.join(BASELINE_FILE));
+    let file = file
+        .strip_prefix(".")
+        .map(Path::to_path_buf)
+        .unwrap_or(file);
+    if create && file.exists() && !force {
         anyhow::bail!(
             "{} already exists: use `stowaway baseline update` or --force",
             file.display()
         );
     }
-    let paths = if a.paths.is_empty() {
-        vec![PathBuf::from(".")]
+    let mut baseline = if create {
+        Baseline::new(&file)
+    } else if file.exists() {
+        Baseline::load(&file)?
     } else {
-        a.paths.clone()
+        anyhow::bail!(
+            "{}: no baseline to update: run `stowaway baseline create` first",
+            file.display()
+        );
     };
-    let cfg = Config::discover(a.output.config.as_deref(), &config_root(&paths))?;
-    let mut scanned = run_scan(&a, &cfg)?;
+    let cfg = Config::discover(scan.output.config.as_deref(), &root)?;
+    let mut scanned = run_scan(&scan, &cfg)?;
     cfg.apply(&mut scanned.findings);
     warn_errors(&scanned.summary);
-    let baseline = Baseline::from_findings(&scanned.findings);
-    baseline.save(&file)?;
-    eprintln!(
-        "Wrote {} with {} finding{}.",
-        file.display(),
-        baseline.findings.len(),
-        if baseline.findings.len() == 1 {
-            ""
-        } else {
-            "s"
+    let pruned = baseline.prune(&scanned.findings);
+    let added = if add_new {
+        baseline.add(&scanned.findings)
+    } else {
+        0
+    };
+    let left_out = baseline.count_new(&scanned.findings);
+    baseline.save()?;
+    let total = baseline.findings.len();
+    if create {
+        eprintln!(
+            "Wrote {} with {}.",
+            file.display(),
+            plural(total, "finding", "findings")
+        );
+    } else {
+        let mut msg = format!(
+            "Updated {}: {} pruned (no longer found), {} added, {} kept.",
+            file.display(),
+            plural(pruned, "entry", "entries"),
+            added,
+            total
+        );
+        if left_out > 0 {
+            msg.push_str(&format!(
+                " {} not in it (review them; `baseline update --add-new` accepts them).",
+                plural(left_out, "current finding is", "current findings are")
+            ));
         }
-    );
+        eprintln!("{msg}");
+    }
     Ok(if scanned.summary.errors.is_empty() {
         EXIT_CLEAN
     } else {
@@ -268,16 +305,29 @@ fn warn_errors(summary: &Summary) {
 }
 
 /// Suppress, sort, print, and pick the exit code.
-fn finish(scanned: Scanned, out: &OutputArgs, cfg: &Config, start: Instant) -> anyhow::Result<i32> {
+fn finish(
+    scanned: Scanned,
+    out: &OutputArgs,
+    cfg: &Config,
+    root: &Path,
+    start: Instant,
+) -> anyhow::Result<i32> {
     let Scanned {
         mut findings,
         mut summary,
         rules,
     } = scanned;
     summary.suppressed += cfg.apply(&mut findings);
-    if let Some(b) = &out.baseline {
-        let baseline = Baseline::load(b)?;
-        summary.suppressed += baseline.apply(&mut findings);
+    if !out.no_baseline {
+        if let Some(baseline) = Baseline::discover(out.baseline.as_deref(), root)? {
+            let hidden = baseline.apply(&mut findings);
+            summary.suppressed += hidden;
+            summary.baselined += hidden;
+            summary.baseline = baseline.file.as_ref().map(|f| {
+                let f = f.strip_prefix(".").unwrap_or(f);
+                f.display().to_string()
+            });
+        }
     }
     summary.seconds = start.elapsed().as_secs_f64();
     let mut rep = Report {
@@ -311,7 +361,7 @@ fn finish(scanned: Scanned, out: &OutputArgs, cfg: &Config, start: Instant) -> a
             std::fs::write(path, rendered)
                 .with_context(|| format!("{}: cannot write report", path.display()))?;
             let mut s = String::new();
-            report::text::render_summary(&mut s, &rep, &report::text::Style { color: false });
+            report::text::render_summary_line(&mut s, &rep, &report::text::Style { color: false });
             eprint!("{s}");
         }
         None => {
@@ -321,7 +371,10 @@ fn finish(scanned: Scanned, out: &OutputArgs, cfg: &Config, start: Instant) -> a
             let _ = stdout.flush();
         }
     }
-    let failing = rep.findings.iter().any(|f| f.severity >= out.fail_on);
+    let failing = out
+        .fail_on
+        .0
+        .is_some_and(|t| rep.findings.iter().any(|f| f.severity >= t));
     Ok(if failing {
         EXIT_FINDINGS
     } else if !rep.summary.errors.is_empty() {

@@ -4,7 +4,7 @@
 //! findings alike.
 
 mod baseline;
-pub use baseline::Baseline;
+pub use baseline::{Baseline, BaselineError, BASELINE_FILE};
 
 use crate::report::Finding;
 use crate::secrets::rule::{compile, RuleSpec};

@@ -228,13 +228,38 @@ pub fn fingerprint(rule_id: &str, key: &str) -> String {
 /// How many leading characters of a secret may be shown.
 pub const REDACT_KEEP: usize = 4;
 
-/// The first four characters (fewer for short secrets) then `…`.
+/// The first four characters (fewer for short secrets) then `…`. A URL
+/// whose secret is in its path (a webhook) shows its scheme and host, which
+/// say what it is, and hides the path: `https://hooks.slack.com/…`.
 pub fn redact_secret(secret: &str) -> String {
+    if let Some(shown) = redact_url(secret) {
+        return shown;
+    }
     let n = secret.chars().count();
     let keep = REDACT_KEEP.min(n / 2);
     let mut out: String = secret.chars().take(keep).collect();
     out.push('…');
     out
+}
+
+/// `scheme://host/…` for a URL with a path and no user info; `None` otherwise.
+fn redact_url(secret: &str) -> Option<String> {
+    let (scheme, rest) = secret.split_once("://")?;
+    let scheme_ok = scheme.len() >= 2
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let end = rest.find(['/', '?', '#'])?;
+    let host = &rest[..end];
+    let host_ok = host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+    // Something secret must follow the host, or there is nothing to hide
+    // but the host itself.
+    let tail = rest[end..].trim_start_matches('/');
+    (scheme_ok && host_ok && tail.chars().count() >= 8).then(|| format!("{scheme}://{host}/…"))
 }
 
 /// Replace every occurrence of `secret` in `text` with its redacted form,

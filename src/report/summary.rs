@@ -23,6 +23,12 @@ pub struct Summary {
     pub skipped: BTreeMap<String, u64>,
     /// Findings hidden by inline allows, config allow-lists and the baseline.
     pub suppressed: u64,
+    /// How many of `suppressed` the baseline hid.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub baselined: u64,
+    /// The baseline file applied, when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
     pub errors: Vec<ScanError>,
     /// The repository and revision a git scan read (SARIF
     /// `versionControlProvenance`).
@@ -35,6 +41,10 @@ pub struct Summary {
     /// `range`, `history`); set by git modes and sharded scans.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Where a git scan's findings come from.
@@ -58,6 +68,7 @@ impl Summary {
             *self.skipped.entry(k).or_default() += v;
         }
         self.suppressed += other.suppressed;
+        self.baselined += other.baselined;
         self.errors.extend(other.errors);
         if let Some(c) = other.commits_scanned {
             *self.commits_scanned.get_or_insert(0) += c;

@@ -32,7 +32,7 @@ impl Style {
 fn location(f: &Finding) -> String {
     let mut s = format!("{}:{}:{}", f.path, f.span.line, f.span.column);
     if let Some(c) = &f.commit {
-        let _ = write!(s, " @ {}", &c[..c.len().min(12)]);
+        let _ = write!(s, " @ {}", c.chars().take(12).collect::<String>());
     }
     s
 }
@@ -47,7 +47,8 @@ pub fn render_finding(out: &mut String, f: &Finding, redact: bool, style: &Style
         f.scrub(&f.message, redact),
     );
     if let (Some(c), Some(author)) = (&f.commit, f.extra.get("author")) {
-        let mut line = format!("    introduced in {} by {author}", &c[..c.len().min(12)]);
+        let short: String = c.chars().take(12).collect();
+        let mut line = format!("    introduced in {short} by {author}");
         if let Some(d) = f.extra.get("date") {
             let _ = write!(line, " on {d}");
         }
@@ -61,12 +62,20 @@ pub fn render_finding(out: &mut String, f: &Finding, redact: bool, style: &Style
         if let Some(r) = &img.reference {
             let _ = write!(where_, " ({r})");
         }
+        let digest = img
+            .layer_digest
+            .as_deref()
+            .map(|d| d.chars().take(19).collect::<String>());
         match (img.source.as_str(), img.layer_index) {
             ("layer", Some(i)) => {
                 let _ = write!(where_, ", layer {i}");
-                if let Some(d) = &img.layer_digest {
-                    let _ = write!(where_, " {}", &d[..d.len().min(19)]);
+                if let Some(d) = &digest {
+                    let _ = write!(where_, " {d}");
                 }
+            }
+            // A layer no manifest names (a truncated archive): its blob.
+            ("layer", None) => {
+                let _ = write!(where_, ", layer blob {}", digest.as_deref().unwrap_or("?"));
             }
             _ => where_.push_str(", image config"),
         }
@@ -110,6 +119,14 @@ fn human_bytes(n: u64) -> String {
 }
 
 pub fn render_summary(out: &mut String, report: &Report, style: &Style) {
+    render_summary_head(out, report, style);
+    for line in summary_notes(report, style) {
+        let _ = writeln!(out, "{line}.");
+    }
+}
+
+/// The summary's first line: findings by severity, what was scanned.
+fn render_summary_head(out: &mut String, report: &Report, style: &Style) {
     let s = &report.summary;
     let n = report.findings.len();
     let counts = report.count_by_severity();
@@ -146,26 +163,52 @@ pub fn render_summary(out: &mut String, report: &Report, style: &Style) {
         human_bytes(s.bytes_scanned),
         s.seconds
     );
+}
+
+/// What the summary says after its first line: skipped files, suppressed
+/// and baselined findings, errors.
+fn summary_notes(report: &Report, style: &Style) -> Vec<String> {
+    let s = &report.summary;
+    let mut notes = Vec::new();
     if !s.skipped.is_empty() {
         let parts: Vec<String> = s.skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
-        let _ = writeln!(out, "Skipped: {}.", parts.join(", "));
+        notes.push(format!("Skipped: {}", parts.join(", ")));
     }
-    if s.suppressed > 0 {
-        let _ = writeln!(
-            out,
-            "Suppressed: {} (inline allows, config and baseline).",
-            s.suppressed
-        );
+    let inline = s.suppressed.saturating_sub(s.baselined);
+    if inline > 0 {
+        notes.push(format!("Suppressed: {inline} (inline allows and config)"));
+    }
+    if s.baselined > 0 || s.baseline.is_some() {
+        notes.push(format!(
+            "Baseline {}: {} accepted finding{} hidden",
+            s.baseline.as_deref().unwrap_or("file"),
+            s.baselined,
+            if s.baselined == 1 { "" } else { "s" }
+        ));
     }
     if !s.errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}: {} input{} could not be fully scanned (see warnings above).",
+        notes.push(format!(
+            "{}: {} input{} could not be fully scanned (see warnings above)",
             style.paint("33", "Errors"),
             s.errors.len(),
             if s.errors.len() == 1 { "" } else { "s" }
-        );
+        ));
     }
+    notes
+}
+
+/// The whole summary on one line (for `--output`, where the report goes to a
+/// file and only this goes to stderr).
+pub fn render_summary_line(out: &mut String, report: &Report, style: &Style) {
+    let mut head = String::new();
+    render_summary_head(&mut head, report, style);
+    let head = head.trim_end().trim_end_matches('.');
+    let mut line = head.to_string();
+    for n in summary_notes(report, style) {
+        line.push_str("; ");
+        line.push_str(&n);
+    }
+    let _ = writeln!(out, "{line}.");
 }
 
 pub fn render(report: &Report, redact: bool, style: &Style) -> String {

@@ -192,8 +192,8 @@ impl ParallelVisitor for Worker<'_> {
 }
 
 fn walk_error(err: &ignore::Error) -> ScanError {
-    // ignore::Error wraps the path in its Display; keep it as the message and
-    // dig the path out for the `path` field.
+    // ignore::Error wraps the path in its Display: dig the path out for the
+    // `path` field.
     fn path_of(e: &ignore::Error) -> Option<String> {
         match e {
             ignore::Error::WithPath { path, .. } => Some(path.display().to_string()),
@@ -204,9 +204,17 @@ fn walk_error(err: &ignore::Error) -> ScanError {
             _ => None,
         }
     }
+    // The message without the path: it is printed as `path: message`.
+    fn message_of(e: &ignore::Error) -> String {
+        match e {
+            ignore::Error::WithPath { err, .. } => err.to_string(),
+            ignore::Error::WithDepth { err, .. } => message_of(err),
+            other => other.to_string(),
+        }
+    }
     ScanError {
         path: path_of(err).unwrap_or_else(|| "?".into()),
-        message: err.to_string(),
+        message: message_of(err),
     }
 }
 
@@ -224,5 +232,26 @@ pub fn display_path(path: &Path, root: Option<&Path>) -> String {
             .unwrap_or_default()
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_walk_error_names_its_path_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let e = ignore::Error::WithDepth {
+            depth: 1,
+            err: Box::new(ignore::Error::WithPath {
+                path: "./sub".into(),
+                err: Box::new(ignore::Error::Io(io)),
+            }),
+        };
+        let s = walk_error(&e);
+        assert_eq!(s.path, "./sub");
+        assert!(!s.message.contains("sub"), "{}", s.message);
+        assert!(s.message.contains("denied"), "{}", s.message);
     }
 }

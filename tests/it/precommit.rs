@@ -490,3 +490,20 @@ fn plain_git_hook_blocks_a_staged_secret() {
         text(&o)
     );
 }
+
+#[test]
+fn hooks_file_points_at_docs_that_exist() {
+    let text = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).expect("hooks file");
+    let docs: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | '`'))
+        .map(|w| w.trim_end_matches(['.', ':']))
+        .filter(|w| w.ends_with(".md"))
+        .collect();
+    assert!(!docs.is_empty(), "the hooks file names no documentation");
+    for d in docs {
+        assert!(
+            root().join(d).is_file(),
+            ".pre-commit-hooks.yaml names {d}, which does not exist"
+        );
+    }
+}

@@ -350,3 +350,34 @@ fn github_action_log_annotations_and_summary_never_show_a_full_secret() {
         assert_no_leak(&format!("action (format {format})"), &text, &all);
     }
 }
+
+#[test]
+fn a_redacted_webhook_shows_scheme_and_host_and_hides_its_path() {
+    let d = tempfile::tempdir().unwrap();
+    let path = ["T4QW8ZR2KX", "/B7NP3LM5QD", "/", "Zq8Lw3Rt5Yv7Np2Mx4Kc9Hb6"].concat();
+    let url = format!("https://hooks.slack.com/services/{path}");
+    write(
+        &d.path().join("notify.sh"),
+        format!("SLACK_WEBHOOK_URL={url}\n").as_bytes(),
+    );
+    let o = run(d.path(), &["scan", ".", "--no-progress"]);
+    let out = stdout(&o);
+    assert!(out.contains("slack-webhook-url"), "{out}");
+    assert!(out.contains("https://hooks.slack.com/…"), "{out}");
+    assert!(
+        !out.contains("T4QW8ZR2KX"),
+        "the path's secret part shows: {out}"
+    );
+    assert!(!out.contains("http…"), "{out}");
+    let o = run(d.path(), &["scan", ".", "--no-progress", "-f", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["findings"][0]["secret"], "https://hooks.slack.com/…",
+        "{v}"
+    );
+    // A URL with credentials in it shows no more than any other secret.
+    assert_eq!(
+        stowaway::report::redact_secret("https://user:pass1234@example.com/x/abcdefgh"),
+        "http…"
+    );
+}

@@ -135,7 +135,12 @@ fn assemble(
         Ok(v) => v,
         Err(e) => {
             broken = true;
-            summary.errors.push(err(label.to_string(), e));
+            // An input that could not be read at all already has its one
+            // error; "no manifest" would count it twice.
+            let unread = !c.errors.is_empty() && c.layers.is_empty() && c.json.is_empty();
+            if !unread {
+                summary.errors.push(err(label.to_string(), e));
+            }
             Vec::new()
         }
     };
