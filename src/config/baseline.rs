@@ -220,6 +220,7 @@ mod tests {
             short: String::new(),
             help: String::new(),
             tags: Vec::new(),
+            equivalents: Vec::new(),
         };
         Finding::new(
             &meta,
