@@ -149,6 +149,7 @@ pub fn assignment_ok(
     kind: FileKind,
 ) -> Result<(), DropReason> {
     key_boundary_ok(hay, m_start)?;
+    not_a_credential_name(hay, m_start)?;
     // Walk back from the value over an opening quote and blanks to the
     // operator.
     let mut i = s_start;
@@ -213,6 +214,50 @@ fn key_boundary_ok(hay: &[u8], m_start: usize) -> Result<(), DropReason> {
                 "the key word is inside another word",
             ));
         }
+    }
+    Ok(())
+}
+
+/// Names of tokens that are not credentials: pagination cursors
+/// (`NextToken`, `ContinuationToken`, `page_token`) and idempotency tokens
+/// (`ClientToken`, `ClientRequestToken`), which APIs echo back in every
+/// example and fixture. Matched on the whole name, separators ignored.
+const NOT_CREDENTIALS: &[&str] = &[
+    "nexttoken",
+    "nextpagetoken",
+    "continuationtoken",
+    "pagetoken",
+    "paginationtoken",
+    "pagingtoken",
+    "cursortoken",
+    "clienttoken",
+    "clientrequesttoken",
+    "idempotencytoken",
+    "idempotencykey",
+];
+
+fn not_a_credential_name(hay: &[u8], m_start: usize) -> Result<(), DropReason> {
+    let part = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-');
+    let mut a = m_start;
+    while a > 0 && part(hay[a - 1]) {
+        a -= 1;
+    }
+    let mut b = m_start;
+    while b < hay.len() && part(hay[b]) {
+        b += 1;
+    }
+    let name: Vec<u8> = hay[a..b]
+        .iter()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    let hit = NOT_CREDENTIALS
+        .iter()
+        .any(|n| name.len() >= n.len() && name[name.len() - n.len()..] == *n.as_bytes());
+    if hit {
+        return Err(DropReason::NotLiteral(
+            "a pagination or idempotency token, not a credential",
+        ));
     }
     Ok(())
 }
@@ -589,6 +634,21 @@ mod tests {
         assert!(check(":param secret: Q8Z2vL0pX4mN7rT1", FileKind::Docs).is_err());
         assert!(check("//registry.example.org/:_authToken=Q8Z2vL0pX4mN7rT1", cfg).is_ok());
         assert!(check("DB_PASSWORD=UYLIhJcOiU6xBP7ZbP", FileKind::Json).is_err());
+    }
+
+    #[test]
+    fn pagination_and_idempotency_tokens_are_not_credentials() {
+        let code = FileKind::Code;
+        for line in [
+            r#""NextContinuationToken": "1w41l63U0xa8q7smH50vCxyTQqdxo69O3EmK28Bi5PcROI4wI""#,
+            r#"  NextToken: "U2FsdGVkX19zb21lcmFuZG9tYnl0ZXM9""#,
+            r#""ClientToken": "cachedvolume-1d95f2b9a2c8""#,
+            r#"page_token = "Q8Z2vL0pX4mN7rT1yW""#,
+        ] {
+            assert!(check(line, code).is_err(), "{line}");
+        }
+        assert!(check(r#"client_secret = "Q8Z2vL0pX4mN7rT1yW""#, code).is_ok());
+        assert!(check(r#"refresh_token = "Q8Z2vL0pX4mN7rT1yW""#, code).is_ok());
     }
 
     #[test]

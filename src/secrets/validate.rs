@@ -12,6 +12,7 @@ pub enum Validator {
     Jwt,
     PrivateKey,
     NotPlaceholder,
+    SentryOrgToken,
 }
 
 impl std::str::FromStr for Validator {
@@ -23,9 +24,10 @@ impl std::str::FromStr for Validator {
             "jwt" => Validator::Jwt,
             "private-key" => Validator::PrivateKey,
             "not-placeholder" => Validator::NotPlaceholder,
+            "sentry-org-token" => Validator::SentryOrgToken,
             other => {
                 return Err(format!(
-                "unknown validator `{other}` (expected github-checksum, npm-checksum, jwt, private-key or not-placeholder)"
+                "unknown validator `{other}` (expected github-checksum, npm-checksum, jwt, private-key, not-placeholder or sentry-org-token)"
             ))
             }
         })
@@ -41,6 +43,7 @@ impl Validator {
             Validator::Jwt => "jwt",
             Validator::PrivateKey => "private-key",
             Validator::NotPlaceholder => "not-placeholder",
+            Validator::SentryOrgToken => "sentry-org-token",
         }
     }
 
@@ -50,8 +53,23 @@ impl Validator {
             Validator::Jwt => jwt_ok(secret),
             Validator::PrivateKey => private_key_ok(secret),
             Validator::NotPlaceholder => !looks_like_placeholder(secret),
+            Validator::SentryOrgToken => sentry_org_token_ok(secret),
         }
     }
+}
+
+/// Sentry's organization token: `sntrys_` + base64 of its claims + `_` +
+/// 43 base64 characters (32 random bytes, unpadded), as Sentry's
+/// `generate_token` writes it. A longer or shorter tail is not one.
+fn sentry_org_token_ok(token: &str) -> bool {
+    let Some((_, secret)) = token.rsplit_once('_') else {
+        return false;
+    };
+    token.starts_with("sntrys_eyJ")
+        && secret.len() == 43
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -168,9 +186,10 @@ fn private_key_ok(block: &str) -> bool {
         .bytes()
         .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
         .count();
-    // Elided documentation keys (`MIIE...`, `xxxx`) are not keys; random
-    // base64 is too long to test against placeholder words by chance.
-    let elided = body.contains("...") || body.contains("xxxx") || body.contains("XXXX");
+    // Elided documentation keys (`MIIE...`, `MIIEpQ…iieR.`, `xxxx`) are not
+    // keys: base64 has no `.`, and random base64 is too long to hold a
+    // placeholder word by chance.
+    let elided = body.contains('.') || body.contains("xxxx") || body.contains("XXXX");
     body.len() >= 64 && b64 * 100 / body.len().max(1) >= 95 && !elided
 }
 
@@ -540,6 +559,28 @@ mod tests {
         assert!(jwt_ok(&format!("{h}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")));
         assert!(!jwt_ok("eyJub3RqdXN0.eyJzdWIiOiIxIn0.c2ln"));
         assert!(!jwt_ok(h));
+    }
+
+    #[test]
+    fn sentry_org_token_tail_is_43_characters() {
+        let claims = "eyJpYXQiOjE3MDIwOTMyNzMsIm9yZyI6ImZkeGVtYmFoIn0";
+        let tail = "jOOdTmmmbV2yKqprDq4hFmckRba/lR4tS7L2kSnKzGe";
+        assert!(sentry_org_token_ok(&format!("sntrys_{claims}_{tail}")));
+        assert!(!sentry_org_token_ok(&format!(
+            "sntrys_{claims}_{}",
+            &tail[1..]
+        )));
+        assert!(!sentry_org_token_ok(&format!("sntrys_{claims}_{tail}x")));
+    }
+
+    #[test]
+    fn truncated_key_blocks_are_not_keys() {
+        let body = "MIIEpQIBAAKCAQEAuyf/lNrH9ck8DmNyo3fGgvCI1l9s+cmBY3WIz+cUDqmxiieR";
+        let block =
+            |b: &str| format!("-----BEGIN RSA PRIVATE KEY----- {b} -----END RSA PRIVATE KEY-----");
+        assert!(private_key_ok(&block(&format!("{body}{body}"))));
+        assert!(!private_key_ok(&block(&format!("{body}."))));
+        assert!(!private_key_ok(&block(&format!("{body}...{body}"))));
     }
 
     #[test]
