@@ -679,7 +679,7 @@ mod tests {
             assert!(value_ok(v.as_bytes(), FileKind::Code).is_err(), "{v}");
         }
         for v in [
-            "mF_9.B5f-4.1JqM",
+            "qW_7.Z3k-8.2RtX",
             "zuf+tfteSlswRu7BJ86wekitnifILbZam1KYY3TG",
         ] {
             assert!(value_ok(v.as_bytes(), FileKind::Code).is_ok(), "{v}");

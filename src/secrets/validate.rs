@@ -100,10 +100,12 @@ pub fn base62_6(mut n: u32) -> [u8; 6] {
 }
 
 /// A value a provider publishes in its documentation, recognised by the
-/// marker or structure the provider gives it (never by a list of values):
+/// marker or structure the provider gives it, or where a standard prints
+/// fixed example values, by those values (never by values seen in a scan):
 /// AWS marks its documentation keys with `EXAMPLE` (`AKIA…EXAMPLE`,
 /// `…EXAMPLEKEY`); jwt.io's sample token carries the claims `"sub":
-/// "1234567890"` and `"name": "John Doe"`.
+/// "1234567890"` and `"name": "John Doe"`; the OAuth 2.0 RFCs print a few
+/// fixed example tokens (the one list here, from the standards' text).
 pub fn published_example(secret: &str) -> Option<&'static str> {
     if memchr::memmem::find(secret.as_bytes(), b"EXAMPLE").is_some() {
         return Some("the `EXAMPLE` marker of AWS documentation keys");
@@ -113,8 +115,24 @@ pub fn published_example(secret: &str) -> Option<&'static str> {
             return Some("jwt.io's sample claims");
         }
     }
+    if OAUTH_RFC_EXAMPLES.iter().any(|e| secret.contains(e)) {
+        return Some("an example value of the OAuth 2.0 RFCs");
+    }
     None
 }
+
+/// The example credentials the OAuth 2.0 standards print, which every
+/// OAuth library copies into its docs and tests: RFC 6749 §2.3.1 (client
+/// `s6BhdRkqt3` / `gX1fBat3bV`, and its Basic header), §4.1.2 (code),
+/// §5.1 (access and refresh token); RFC 6750 §4 (bearer token).
+const OAUTH_RFC_EXAMPLES: &[&str] = &[
+    "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+    "gX1fBat3bV",
+    "SplxlOBeZQQYbYS6WxSbIA",
+    "2YotnFZFEjr1zCsicMWpAA",
+    "tGzv3JOkF0XG5Qx2TlKWIA",
+    "mF_9.B5f-4.1JqM",
+];
 
 /// The jwt.io sample: a JWT whose payload holds `sub` "1234567890" and
 /// `name` "John Doe".
@@ -596,6 +614,9 @@ mod tests {
         assert!(published_example(&other).is_none());
         assert!(published_example(&format!("AKIA{}EXAMPLE", "Q3W7RT2ZP")).is_some());
         assert!(published_example("AKIAQ3W7RT2ZPLX4M9BD").is_none());
+        assert!(published_example("Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW").is_some());
+        assert!(published_example("2YotnFZFEjr1zCsicMWpAA").is_some());
+        assert!(published_example("2YotnFZFEjr1zCsicMWpAB").is_none());
     }
 
     #[test]
