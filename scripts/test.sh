@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs, then runs the whole suite.
+# Installs everything the test suite needs (crates for every target, Debian
+# packages, PyPI and npm tools), then runs the whole suite.
 #   scripts/test.sh            # setup (idempotent) + cargo test
 #   SKIP_SETUP=1 scripts/test.sh   # tests only
 # Setup needs root for apt-get (buildah, skopeo, umoci for the image tests).
@@ -7,6 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  # Every crate of Cargo.lock, for every target: tests/it/no_network.rs runs
+  # `cargo tree --offline --target all`, which needs crates (wasm, windows)
+  # that `cargo build` on this machine never downloads. A fresh CARGO_HOME
+  # has none of them.
+  echo "== cargo fetch --locked"
+  cargo fetch --locked
   # jq: the GitHub Action's script needs it (GitHub's runners have it).
   if ! command -v jq >/dev/null 2>&1; then
     echo "== apt-get install jq"

@@ -342,9 +342,15 @@ fn finish(
         rep.scrub_all_secrets();
     }
     let to_file = out.output.is_some();
+    let mut sarif_omitted = 0;
+    let mut sarif = || {
+        let r = report::sarif::render_limited(&rep, redact);
+        sarif_omitted = r.omitted;
+        r.text
+    };
     let rendered = match out.format {
         Format::Json => report::json::render(&rep, redact),
-        Format::Sarif => report::sarif::render(&rep, redact),
+        Format::Sarif => sarif(),
         Format::Text => {
             let color = !to_file
                 && std::io::stdout().is_terminal()
@@ -353,8 +359,17 @@ fn finish(
         }
     };
     if let Some(path) = &out.sarif_output {
-        std::fs::write(path, report::sarif::render(&rep, redact))
+        std::fs::write(path, sarif())
             .with_context(|| format!("{}: cannot write SARIF", path.display()))?;
+    }
+    if sarif_omitted > 0 {
+        eprintln!(
+            "stowaway: note: the SARIF report holds the {} most severe of {} findings (GitHub code scanning's limits: {} results per run, 10 MB gzipped); all {} are in the text and JSON reports.",
+            rep.findings.len() - sarif_omitted,
+            rep.findings.len(),
+            report::sarif::MAX_RESULTS_PER_RUN,
+            rep.findings.len()
+        );
     }
     match &out.output {
         Some(path) => {

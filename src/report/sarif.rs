@@ -5,17 +5,29 @@
 //! our fingerprint under `partialFingerprints["stowaway/v1"]`
 //! (`primaryLocationLineHash` is left to GitHub's upload action). Secrets
 //! are redacted everywhere unless asked otherwise.
+//!
+//! Within GitHub's upload limits: one run (at most 20 per file), one
+//! location per result (at most 1,000), at most 25,000 results per run and
+//! 10 MB gzipped. When there are more findings, the run holds the most
+//! severe ones and a run-level notification says how many were left out.
 
 use super::{Finding, Report, RuleMeta};
 use serde_json::{json, Value};
 use serde_sarif::sarif::{
-    Artifact, ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation,
-    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent, VersionControlDetails,
+    Artifact, ArtifactLocation, Invocation, Location, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif,
+    Tool, ToolComponent, VersionControlDetails,
 };
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write as _;
 
 pub const FINGERPRINT_KEY: &str = "stowaway/v1";
+/// GitHub code scanning's limits on an uploaded SARIF file.
+pub const MAX_RESULTS_PER_RUN: usize = 25_000;
+pub const MAX_LOCATIONS_PER_RESULT: usize = 1_000;
+pub const MAX_RUNS_PER_FILE: usize = 20;
+pub const MAX_GZIP_BYTES: usize = 10 * 1000 * 1000;
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
@@ -119,7 +131,62 @@ fn region(f: &Finding) -> Region {
         .build()
 }
 
+/// A SARIF file and how many findings it had to leave out.
+pub struct Rendered {
+    pub text: String,
+    pub results: usize,
+    pub omitted: usize,
+}
+
 pub fn render(report: &Report, redact: bool) -> String {
+    render_limited(report, redact).text
+}
+
+/// The indices of the `cap` most severe findings, in report order.
+fn most_severe(findings: &[Finding], cap: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..findings.len()).collect();
+    if idx.len() > cap {
+        idx.sort_by_key(|&i| std::cmp::Reverse(findings[i].severity));
+        idx.truncate(cap);
+        idx.sort_unstable();
+    }
+    idx
+}
+
+fn gzip_len(text: &str) -> usize {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = e.write_all(text.as_bytes());
+    e.finish().map(|v| v.len()).unwrap_or(usize::MAX)
+}
+
+/// SARIF within GitHub's limits: at most [`MAX_RESULTS_PER_RUN`] results,
+/// the most severe first to be kept, fewer if the file would not gzip under
+/// [`MAX_GZIP_BYTES`].
+pub fn render_limited(report: &Report, redact: bool) -> Rendered {
+    let mut cap = MAX_RESULTS_PER_RUN;
+    loop {
+        let keep = most_severe(&report.findings, cap);
+        let omitted = report.findings.len() - keep.len();
+        let text = render_subset(report, redact, &keep, omitted);
+        // Gzip only when the plain text could be over the limit.
+        let size = if text.len() <= MAX_GZIP_BYTES {
+            text.len()
+        } else {
+            gzip_len(&text)
+        };
+        if size <= MAX_GZIP_BYTES || keep.is_empty() {
+            return Rendered {
+                text,
+                results: keep.len(),
+                omitted,
+            };
+        }
+        // Shrink in proportion, with a margin.
+        cap = ((keep.len() as f64) * (MAX_GZIP_BYTES as f64 / size as f64) * 0.95) as usize;
+    }
+}
+
+fn render_subset(report: &Report, redact: bool, keep: &[usize], omitted: usize) -> String {
     let mut rules: Vec<&RuleMeta> = report.rules.iter().collect();
     // A finding's rule is always listed, even one not in the active set.
     let extra: Vec<RuleMeta> = report
@@ -148,8 +215,8 @@ pub fn render(report: &Report, redact: bool) -> String {
 
     let mut artifacts: Vec<Artifact> = Vec::new();
     let mut artifact_index: HashMap<String, usize> = HashMap::new();
-    let mut results = Vec::with_capacity(report.findings.len());
-    for f in &report.findings {
+    let mut results = Vec::with_capacity(keep.len());
+    for f in keep.iter().map(|&i| &report.findings[i]) {
         let uri = path_uri(&f.path);
         let mut loc = ArtifactLocation::builder().uri(uri.clone()).build();
         if let Some(img) = f.image.as_ref().filter(|i| i.source == "layer") {
@@ -189,7 +256,8 @@ pub fn render(report: &Report, redact: bool) -> String {
             text.push_str(&format!(": {s}"));
         }
         if let Some(c) = &f.commit {
-            text.push_str(&format!(" (commit {})", &c[..c.len().min(12)]));
+            let short: String = c.chars().take(12).collect();
+            text.push_str(&format!(" (commit {short})"));
         }
         if let Some(img) = &f.image {
             if img.deleted {
@@ -258,6 +326,28 @@ pub fn render(report: &Report, redact: bool) -> String {
         .build();
     if !artifacts.is_empty() {
         run.artifacts = Some(artifacts);
+    }
+    if omitted > 0 {
+        let text = format!(
+            "Stowaway made {} findings; this run holds the {} most severe, within GitHub code scanning's limits ({} results per run, {} MB gzipped). The {} left out are in the text and JSON reports.",
+            keep.len() + omitted,
+            keep.len(),
+            MAX_RESULTS_PER_RUN,
+            MAX_GZIP_BYTES / 1_000_000,
+            omitted
+        );
+        let note = Notification::builder()
+            .level(json!("warning"))
+            .message(Message::builder().text(text).build())
+            .build();
+        run.invocations = Some(vec![Invocation::builder()
+            .execution_successful(true)
+            .tool_execution_notifications(vec![note])
+            .build()]);
+        let mut props = BTreeMap::new();
+        props.insert("omittedResults".to_string(), json!(omitted));
+        props.insert("totalFindings".to_string(), json!(keep.len() + omitted));
+        run.properties = Some(PropertyBag::builder().additional_properties(props).build());
     }
     if let Some(v) = &report.summary.vcs {
         run.version_control_provenance = Some(vec![VersionControlDetails {

@@ -686,3 +686,27 @@ fn action_and_workflows_pass_actionlint_zizmor_and_the_schemas() {
         check(Command::new("bash").arg("-n").arg(root.join(s)), s);
     }
 }
+
+#[test]
+fn the_committed_baseline_is_applied_without_an_input() {
+    let r = Runner::new();
+    write(&r.ws, "config.env", &format!("GITHUB_TOKEN={}\n", pat()));
+    commit_all(&r.ws, "a fixture token");
+    let o = Command::new(BIN)
+        .args(["baseline", "create", "--no-progress"])
+        .current_dir(&r.ws)
+        .output()
+        .expect("baseline create");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    commit_all(&r.ws, "accept it");
+    r.push_event();
+    let run = r.run("push", &[("sarif-file", "")]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.output("findings").as_deref(), Some("0"));
+    assert!(
+        run.summary
+            .contains("1 by <code>.stowaway-baseline.json</code>"),
+        "{}",
+        run.summary
+    );
+}

@@ -591,3 +591,28 @@ fn a_truncated_archive_labels_layer_findings_as_a_layer() {
     assert!(block[0].contains(", layer blob "), "{out}");
     assert!(!block[0].contains("image config"), "{out}");
 }
+
+#[test]
+fn explain_prints_a_secret_rules_fake_examples_in_full_as_the_guide_says() {
+    let d = tempfile::tempdir().unwrap();
+    let o = run(d.path(), &["explain", "slack-webhook-url"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let examples = out
+        .split("Examples it reports (fake values):")
+        .nth(1)
+        .expect("an examples section");
+    let first = examples
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap();
+    assert!(!first.contains('…'), "examples are redacted: {first}");
+    assert!(first.contains("hooks.slack.com/services/T"), "{first}");
+    let guide = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/GUIDE.md")).unwrap();
+    assert!(
+        guide.contains("printed in full, unredacted")
+            && guide.contains("Examples it reports (fake values):"),
+        "GUIDE.md no longer says explain prints examples in full"
+    );
+}

@@ -26,4 +26,6 @@ mod precommit;
 mod props;
 mod redaction;
 mod rules;
+mod sarif_limits;
 mod snapshots;
+mod wheel;
