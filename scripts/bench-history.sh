@@ -12,6 +12,11 @@
 #              developer would (a changed line, an added line); a few dozen
 #              fake tokens are added along the way, some deleted later.
 #              Built with `git fast-import`, then `git gc` (one pack).
+#   versions   5 commits, each importing a version of a large tree: 12,000
+#              files of the Linux corpus, each later version editing 10% of
+#              the files, deleting 2% and adding 2% (as a vendor import of
+#              successive releases would); a few fake tokens in version 3,
+#              gone again in version 4. Tagged v1..v5.
 #   self       a mirror clone of this repository's own history.
 #
 # Every command runs once untimed (warm cache), then RUNS alternating rounds.
@@ -94,6 +99,78 @@ for i in range(1, n):
 PY
   git -C "$synthetic" gc -q --aggressive --prune=now 2>/dev/null || git -C "$synthetic" gc -q
 fi
+git -C "$synthetic" symbolic-ref HEAD refs/heads/main
+versions=$WORK/versions.git
+if [ ! -d "$versions" ]; then
+  git init -q --bare "$versions"
+  python3 - "$LINUX" <<'PY' | git -C "$versions" fast-import --quiet
+import os, random, sys, zlib
+root = sys.argv[1]
+rng = random.Random(7)
+files = []
+for d, _, names in os.walk(root):
+    for name in names:
+        if name.endswith((".c", ".h", ".S", ".rst", ".txt", ".yaml")):
+            files.append(os.path.relpath(os.path.join(d, name), root))
+files.sort()
+rng.shuffle(files)
+tree, pool = set(files[:12000]), files[12000:18000]
+content = {}
+def load(p):
+    if p not in content:
+        with open(os.path.join(root, p), "rb") as fh:
+            content[p] = fh.read().split(b"\n")
+    return content[p]
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+def token():
+    seed = "".join(rng.choice(B62) for _ in range(30))
+    c, out = zlib.crc32(seed.encode()), ""
+    for _ in range(6):
+        out = B62[c % 62] + out
+        c //= 62
+    return "ghp_" + seed + out
+out = sys.stdout.buffer
+def data(b):
+    out.write(b"data %d\n" % len(b)); out.write(b); out.write(b"\n")
+planted = []
+for v in range(1, 6):
+    changed, deleted = set(), set()
+    if v > 1:
+        ordered = sorted(tree)
+        for p in rng.sample(ordered, len(ordered) // 10):
+            lines = load(p)
+            for _ in range(rng.choice((1, 2, 5))):
+                k = rng.randrange(len(lines))
+                lines[k] = lines[k] + b" /* v%d */" % v
+            changed.add(p)
+        for p in rng.sample(ordered, len(ordered) // 50):
+            tree.discard(p); deleted.add(p); changed.discard(p)
+        for _ in range(len(ordered) // 50):
+            if pool:
+                p = pool.pop(); tree.add(p); changed.add(p)
+    else:
+        changed = set(tree)
+    if v == 3:
+        for p in rng.sample(sorted(changed), 8):
+            lines = load(p)
+            lines.insert(rng.randrange(len(lines)), b"static const char *api_token = \"" + token().encode() + b"\";")
+            planted.append(p)
+    if v == 4:
+        for p in planted:
+            if p in tree:
+                content[p] = [l for l in load(p) if b"api_token" not in l]; changed.add(p)
+    out.write(b"commit refs/heads/main\n")
+    out.write(b"committer Vendor <vendor@example.com> %d +0000\n" % (1600000000 + v * 86400 * 90))
+    data(b"import v%d" % v)
+    for p in sorted(deleted):
+        out.write(b"D %s\n" % p.encode())
+    for p in sorted(changed):
+        out.write(b"M 100644 inline %s\n" % p.encode()); data(b"\n".join(load(p)))
+    out.write(b"reset refs/tags/v%d\nfrom refs/heads/main\n\n" % v)
+PY
+  git -C "$versions" gc -q --prune=now
+fi
+git -C "$versions" symbolic-ref HEAD refs/heads/main
 self=$WORK/self.git
 rm -rf "$self"; git clone -q --mirror . "$self"
 
@@ -134,7 +211,7 @@ run_round() { # repo-label repo
   done
 }
 
-for repo in synthetic self; do
+for repo in synthetic versions self; do
   path=${!repo}
   run_round "$repo" "$path" >/dev/null   # warm-up, untimed
   unset 'best_t[$repo/stowaway]' 'best_t[$repo/gitleaks]' 'best_t[$repo/kingfisher]'
@@ -150,7 +227,7 @@ done
 
 echo "| repository | commits | stowaway --history | gitleaks git | kingfisher | stowaway peak RSS |"
 echo "|---|---|---|---|---|---|"
-for repo in synthetic self; do
+for repo in synthetic versions self; do
   path=${!repo}
   n=$(git -C "$path" rev-list --all --count)
   row="| $repo | $n"

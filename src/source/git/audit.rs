@@ -71,9 +71,10 @@ pub fn audit(
             message: msg.clone(),
         });
     }
-    let selected: Vec<u32> = (0..idx.blobs.len() as u32)
+    let mut selected: Vec<u32> = (0..idx.blobs.len() as u32)
         .filter(|&b| in_shard(&idx.blobs[b as usize], opts.shard))
         .collect();
+    in_pack_order(repo_dir, &idx, &mut selected);
     let ids: Arc<Vec<String>> = Arc::new(
         selected
             .iter()
@@ -131,6 +132,49 @@ pub fn audit(
     Ok((findings, summary))
 }
 
+/// Reorder `selected` as the objects lie in the packs. Read in walk order,
+/// `cat-file` jumps around each pack and rebuilds delta chains again and
+/// again (on a repository importing five versions of a 12,000-file tree it
+/// held ~270 MiB of delta cache and pack windows); in pack order each base
+/// is still cached when its deltas come. Attribution does not depend on the
+/// read order. If git cannot list the objects, walk order is kept.
+fn in_pack_order(repo_dir: &Path, idx: &HistoryIndex, selected: &mut [u32]) {
+    use std::io::BufRead;
+    // Streamed: a large repository lists millions of objects.
+    let Ok(mut child) = super::plumbing::git(repo_dir)
+        .args([
+            "cat-file",
+            "--batch-all-objects",
+            "--unordered",
+            "--batch-check=%(objectname)",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    else {
+        return;
+    };
+    let mut pos: HashMap<&str, u32> = selected
+        .iter()
+        .map(|&b| (idx.blobs[b as usize].as_str(), u32::MAX))
+        .collect();
+    if let Some(out) = child.stdout.take() {
+        let mut r = std::io::BufReader::with_capacity(1 << 16, out);
+        let mut line = String::new();
+        let mut i = 0u32;
+        while matches!(r.read_line(&mut line), Ok(n) if n > 0) {
+            if let Some(p) = pos.get_mut(line.trim_end()) {
+                *p = (*p).min(i);
+            }
+            i += 1;
+            line.clear();
+        }
+    }
+    let _ = child.wait();
+    selected.sort_by_key(|&b| pos[idx.blobs[b as usize].as_str()]);
+}
+
 /// How an object is named in an error: its id and where it was first met.
 fn describe(idx: &HistoryIndex, blob: u32) -> String {
     let oid = &idx.blobs[blob as usize];
@@ -167,8 +211,10 @@ fn add(aggs: &mut HashMap<(usize, String), Agg>, idx: &HistoryIndex, blob: u32, 
     }
     // Earlier in the walk (parents first) wins; an attributed sighting
     // beats an unreachable object.
+    // Ties (one commit, two paths) go to the smaller path id, so the result
+    // does not depend on the order blobs are read in.
     let earlier = match (first, a.first) {
-        (Some(x), Some(y)) => x.0 < y.0,
+        (Some(x), Some(y)) => x < y,
         (Some(_), None) => true,
         _ => false,
     };
