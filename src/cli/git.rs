@@ -61,6 +61,7 @@ pub fn scan(a: &ScanArgs, paths: &[PathBuf], pipeline: &Pipeline<'_>) -> anyhow:
             all_objects: a.all_objects,
             include_binary: a.include_binary,
             shard: a.shard,
+            threads: a.threads,
         };
         let (f, s) = git::history_audit(repo, pipeline.scanner(), &opts)?;
         findings = f;

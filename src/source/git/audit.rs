@@ -15,6 +15,7 @@ use crate::secrets::{engine::Outcome, RawMatch, ScanScratch, Scanner};
 use crate::source::decode::TextReader;
 use anyhow::Result;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,6 +27,21 @@ pub struct HistoryOptions {
     pub include_binary: bool,
     /// `(k, n)`: only the blobs of shard `k` of `n` (1-based).
     pub shard: Option<(u32, u32)>,
+    /// Scan threads; 0 = one per core.
+    pub threads: usize,
+}
+
+/// Blobs up to this size are read whole and handed to a scan thread; larger
+/// ones are streamed through the scanner on the reading thread, so memory
+/// stays bounded by a few of these per thread whatever the blob sizes.
+const WHOLE_BLOB: usize = 4 << 20;
+
+/// A scan thread's answer for one blob (its buffer comes back for reuse).
+struct Scanned {
+    blob: u32,
+    outcome: std::io::Result<Outcome>,
+    matches: Vec<RawMatch>,
+    buf: Vec<u8>,
 }
 
 /// Whether object `oid` belongs to shard `k` of `n`: a hash of the id, so
@@ -82,46 +98,116 @@ pub fn audit(
             .collect(),
     );
     let mut aggs: HashMap<(usize, String), Agg> = HashMap::new();
-    let mut scratch = ScanScratch::default();
-    let mut raw = Vec::new();
-    stream_objects(repo_dir, ids.clone(), |i, obj| {
-        let blob = selected[i];
-        match obj {
-            Object::Blob(reader) => {
-                raw.clear();
-                let result = TextReader::new(reader).and_then(|t| {
-                    scanner.scan_reader(t, &mut scratch, !opts.include_binary, &mut raw)
-                });
-                match result {
-                    Ok(Outcome::Binary) => summary.skip("binary"),
-                    Ok(Outcome::Scanned { bytes }) => {
-                        summary.files_scanned += 1;
-                        summary.bytes_scanned += bytes;
-                    }
-                    Err(e) => summary.errors.push(ScanError {
-                        path: describe(&idx, blob),
-                        message: format!("read failed: {e}"),
-                    }),
-                }
-                for m in raw.drain(..) {
-                    if m.allowed_inline {
-                        summary.suppressed += 1;
-                    } else {
-                        add(&mut aggs, &idx, blob, m);
-                    }
-                }
+    let skip_binary = !opts.include_binary;
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    // One thread reads git's answers in pack order; `threads` scan them.
+    // The versions of one file go to one thread: each rule's regex keeps a
+    // lazy-DFA cache per thread that uses it, and a file's versions touch
+    // the same rules, so this keeps one cache per rule instead of one per
+    // thread (this repository's history: 289 -> ~210 MiB at 2 threads).
+    let (work_txs, work_rxs): (Vec<_>, Vec<_>) = (0..threads)
+        .map(|_| std::sync::mpsc::sync_channel::<(u32, Vec<u8>)>(2))
+        .unzip();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<Scanned>();
+    let mut apply = |r: Scanned, summary: &mut Summary, free: &mut Vec<Vec<u8>>| {
+        match r.outcome {
+            Ok(Outcome::Binary) => summary.skip("binary"),
+            Ok(Outcome::Scanned { bytes }) => {
+                summary.files_scanned += 1;
+                summary.bytes_scanned += bytes;
             }
-            Object::Other(kind) => summary.errors.push(ScanError {
-                path: describe(&idx, blob),
-                message: format!("expected a blob, git has a {kind}"),
-            }),
-            Object::Unreadable(msg) => summary.errors.push(ScanError {
-                path: describe(&idx, blob),
-                message: format!("cannot read the object: {msg}"),
+            Err(e) => summary.errors.push(ScanError {
+                path: describe(&idx, r.blob),
+                message: format!("read failed: {e}"),
             }),
         }
-        Ok(())
-    })?;
+        for m in r.matches {
+            if m.allowed_inline {
+                summary.suppressed += 1;
+            } else {
+                add(&mut aggs, &idx, r.blob, m);
+            }
+        }
+        free.push(r.buf);
+    };
+    let streamed = std::thread::scope(|s| {
+        for rx in work_rxs {
+            let tx = done_tx.clone();
+            s.spawn(move || {
+                let mut scratch = ScanScratch::default();
+                for (blob, buf) in rx {
+                    let mut matches = Vec::new();
+                    let outcome = TextReader::new(&buf[..]).and_then(|t| {
+                        scanner.scan_reader(t, &mut scratch, skip_binary, &mut matches)
+                    });
+                    let r = Scanned {
+                        blob,
+                        outcome,
+                        matches,
+                        buf,
+                    };
+                    if tx.send(r).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut scratch = ScanScratch::default();
+        let mut free: Vec<Vec<u8>> = Vec::new();
+        let res = stream_objects(repo_dir, ids.clone(), |i, obj| {
+            let blob = selected[i];
+            match obj {
+                Object::Blob(reader) => {
+                    let mut buf = free.pop().unwrap_or_default();
+                    buf.clear();
+                    let read = reader.take(WHOLE_BLOB as u64 + 1).read_to_end(&mut buf);
+                    if read.is_ok() && buf.len() <= WHOLE_BLOB {
+                        let path = idx.sightings_of(blob).first().map_or(blob, |s| s.path);
+                        // The scan threads only stop once the senders are gone.
+                        let _ = work_txs[path as usize % threads].send((blob, buf));
+                    } else {
+                        // Too big to hold: stream it here, prefix first.
+                        let mut matches = Vec::new();
+                        let outcome = read.and_then(|_| {
+                            let whole = std::io::Cursor::new(&buf[..]).chain(reader);
+                            TextReader::new(whole).and_then(|t| {
+                                scanner.scan_reader(t, &mut scratch, skip_binary, &mut matches)
+                            })
+                        });
+                        let r = Scanned {
+                            blob,
+                            outcome,
+                            matches,
+                            buf,
+                        };
+                        apply(r, &mut summary, &mut free);
+                    }
+                }
+                Object::Other(kind) => summary.errors.push(ScanError {
+                    path: describe(&idx, blob),
+                    message: format!("expected a blob, git has a {kind}"),
+                }),
+                Object::Unreadable(msg) => summary.errors.push(ScanError {
+                    path: describe(&idx, blob),
+                    message: format!("cannot read the object: {msg}"),
+                }),
+            }
+            while let Ok(r) = done_rx.try_recv() {
+                apply(r, &mut summary, &mut free);
+            }
+            Ok(())
+        });
+        drop(work_txs);
+        for r in done_rx.iter() {
+            apply(r, &mut summary, &mut free);
+        }
+        res
+    });
+    streamed?;
     let mut findings: Vec<Finding> = aggs
         .into_values()
         .map(|a| to_finding(scanner, &idx, a))
@@ -216,7 +302,8 @@ fn add(aggs: &mut HashMap<(usize, String), Agg>, idx: &HistoryIndex, blob: u32, 
     let earlier = match (first, a.first) {
         (Some(x), Some(y)) => x < y,
         (Some(_), None) => true,
-        _ => false,
+        (None, None) => blob < a.first_blob,
+        (None, Some(_)) => false,
     };
     if earlier {
         a.first = first;
