@@ -12,11 +12,18 @@
 //! The hadolint and trivy ids map to ours through the one table of
 //! equivalents (`rules::equivalents`), the one `stowaway rules` shows.
 //!
+//! - BuildKit's `# check=skip=Name[,Name]` (or `skip=all`) as the `check`
+//!   parser directive suppresses the rules equivalent to those BuildKit checks
+//!   in the file, and as a comment directly above an instruction on that
+//!   instruction, as BuildKit does; security rules are never suppressed this
+//!   way. `# check=error=true` raises those findings to high severity, since
+//!   BuildKit then fails the build.
+//!
 //! Rule ids may be given without the `dockerfile-` prefix.
 
 use super::parser::Dockerfile;
 use super::rules::equivalents::rules_for;
-use crate::report::Finding;
+use crate::report::{Finding, Severity};
 use std::collections::HashMap;
 
 /// Which rules a pragma names: `None` = every rule.
@@ -51,6 +58,35 @@ fn trivy_ids(id: &str) -> Vec<String> {
         .collect()
 }
 
+/// The rules a BuildKit `check=` value skips (`skip=A,B;error=true`).
+fn buildkit_skip(value: &str) -> Option<Scope> {
+    let list = value
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("skip="))?;
+    let list = list.split_whitespace().next().unwrap_or("");
+    let all = super::rules::all();
+    let mut out = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        for r in all {
+            let eqs = super::rules::equivalents::of(&r.meta.id);
+            let matches = eqs.iter().any(|e| {
+                e.strip_prefix("buildkit:")
+                    .is_some_and(|c| name.eq_ignore_ascii_case("all") || c == name)
+            });
+            if matches && !r.meta.tags.iter().any(|t| t == "security") {
+                out.push(r.meta.id.clone());
+            }
+        }
+    }
+    Some(Scope::Rules(out))
+}
+
+fn buildkit_error(value: &str) -> bool {
+    value
+        .split(';')
+        .any(|p| p.trim().eq_ignore_ascii_case("error=true"))
+}
+
 /// (file-level, next-instruction) scopes of one comment.
 fn pragma(text: &str) -> (Option<Scope>, Option<Scope>) {
     let t = text.trim();
@@ -80,6 +116,9 @@ fn pragma(text: &str) -> (Option<Scope>, Option<Scope>) {
             return (None, Some(Scope::Rules(hadolint_ids(l))));
         }
     }
+    if let Some(rest) = t.strip_prefix("check=").filter(|r| r.starts_with("skip=")) {
+        return (None, buildkit_skip(rest));
+    }
     if let Some(rest) = t.strip_prefix("trivy:ignore:") {
         let id = rest.split([' ', '\t', '[']).next().unwrap_or("");
         return (None, Some(Scope::Rules(trivy_ids(id))));
@@ -97,6 +136,22 @@ fn covers(scope: &Scope, rule: &str) -> bool {
 /// Drop the findings a pragma suppresses.
 pub fn apply(df: &Dockerfile, findings: &mut Vec<Finding>) {
     let mut file_scopes = Vec::new();
+    let check = df.directive("check").map(|d| d.value.as_str());
+    if let Some(s) = check.and_then(buildkit_skip) {
+        file_scopes.push(s);
+    }
+    if check.is_some_and(buildkit_error) {
+        for f in findings.iter_mut() {
+            let bk = super::rules::equivalents::of(&f.rule_id)
+                .iter()
+                .any(|e| e.starts_with("buildkit:"));
+            if bk && f.severity < Severity::High {
+                f.severity = Severity::High;
+                f.message
+                    .push_str(" (check=error=true: BuildKit fails the build)");
+            }
+        }
+    }
     let mut by_line: HashMap<u32, Scope> = HashMap::new();
     let mut comment_lines: HashMap<u32, ()> = HashMap::new();
     for c in &df.comments {

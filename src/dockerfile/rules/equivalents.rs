@@ -72,6 +72,75 @@ pub(crate) const TABLE: &[(&str, &[&str])] = &[
         &["buildkit:NoEmptyContinuation"],
     ),
     (
+        "dockerfile-stage-name-casing",
+        &["buildkit:StageNameCasing"],
+    ),
+    ("dockerfile-from-as-casing", &["buildkit:FromAsCasing"]),
+    (
+        "dockerfile-inconsistent-instruction-casing",
+        &["buildkit:ConsistentInstructionCasing"],
+    ),
+    (
+        "dockerfile-reserved-stage-name",
+        &["buildkit:ReservedStageName"],
+    ),
+    (
+        "dockerfile-json-args-recommended",
+        &["buildkit:JSONArgsRecommended", "hadolint:DL3025"],
+    ),
+    (
+        "dockerfile-maintainer-deprecated",
+        &[
+            "buildkit:MaintainerDeprecated",
+            "hadolint:DL4000",
+            "trivy:DS022",
+        ],
+    ),
+    (
+        "dockerfile-multiple-healthcheck",
+        &["buildkit:MultipleInstructionsDisallowed", "trivy:DS023"],
+    ),
+    (
+        "dockerfile-legacy-key-value",
+        &["buildkit:LegacyKeyValueFormat"],
+    ),
+    (
+        "dockerfile-redundant-target-platform",
+        &["buildkit:RedundantTargetPlatform"],
+    ),
+    (
+        "dockerfile-constant-platform",
+        &[
+            "buildkit:FromPlatformFlagConstDisallowed",
+            "hadolint:DL3029",
+        ],
+    ),
+    (
+        "dockerfile-expose-proto-casing",
+        &["buildkit:ExposeProtoCasing"],
+    ),
+    (
+        "dockerfile-expose-invalid-format",
+        &["buildkit:ExposeInvalidFormat"],
+    ),
+    (
+        "dockerfile-undefined-arg-in-from",
+        &["buildkit:UndefinedArgInFrom"],
+    ),
+    (
+        "dockerfile-invalid-default-arg-in-from",
+        &["buildkit:InvalidDefaultArgInFrom"],
+    ),
+    ("dockerfile-undefined-var", &["buildkit:UndefinedVar"]),
+    (
+        "dockerfile-secret-named-arg-env",
+        &["buildkit:SecretsUsedInArgOrEnv", "trivy:DS031"],
+    ),
+    (
+        "dockerfile-invalid-definition-description",
+        &["buildkit:InvalidDefinitionDescription"],
+    ),
+    (
         "dockerfile-parse-error",
         &["hadolint:DL1000", "hadolint:DL3043", "hadolint:DL3061"],
     ),

@@ -1,6 +1,8 @@
 //! The Dockerfile rules. Each is a small unit: its documentation
 //! ([`RuleMeta`], shown by `stowaway explain`) and a check over [`Ctx`].
 
+mod buildkit;
+mod buildkit_vars;
 mod copy;
 pub(crate) mod equivalents;
 mod image;
@@ -70,6 +72,8 @@ pub(crate) fn all() -> &'static [Rule] {
         v.extend(secrets::rules());
         v.extend(run::rules());
         v.extend(structure::rules());
+        v.extend(buildkit::rules());
+        v.extend(buildkit_vars::rules());
         v
     })
 }

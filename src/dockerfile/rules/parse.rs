@@ -3,7 +3,7 @@
 
 use super::{rule, Doc, Rule};
 use crate::dockerfile::Ctx;
-use crate::report::{Finding, RuleMeta, Severity};
+use crate::report::{Finding, RuleMeta, Severity, Span};
 
 pub(crate) fn rules() -> Vec<Rule> {
     vec![
@@ -82,7 +82,24 @@ fn check_empty_continuation(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) 
             )
         };
         let key = format!("{}\0{joined}", e.keyword);
-        let mut f = ctx.finding(meta, redacted(ctx, &msg), e.span, &key);
+        // BuildKit reports it on the instruction's last line
+        let end = ctx
+            .df
+            .instructions
+            .iter()
+            .find(|i| i.keyword_span.line == e.instruction_line)
+            .map_or(e.span.line, |i| i.span.end_line);
+        let mut f = ctx.finding(
+            meta,
+            redacted(ctx, &msg),
+            Span {
+                line: end,
+                column: 1,
+                end_line: end,
+                end_column: ctx.line(end).chars().count() as u32 + 1,
+            },
+            &key,
+        );
         f.snippet = f.snippet.map(|s| redacted(ctx, &s));
         out.push(f);
     }
