@@ -53,7 +53,11 @@ pub fn render_finding(out: &mut String, f: &Finding, redact: bool, style: &Style
             let _ = write!(line, " on {d}");
         }
         if let (Some(n), Some(b)) = (f.extra.get("commits"), f.extra.get("blobs")) {
-            let _ = write!(line, " (in {n} commits, {b} blobs)");
+            let plural = |k: &str, one: &str, many: &str| {
+                format!("{k} {}", if k == "1" { one } else { many })
+            };
+            let (n, b) = (plural(n, "commit", "commits"), plural(b, "blob", "blobs"));
+            let _ = write!(line, " (in {n}, {b})");
         }
         let _ = writeln!(out, "{line}");
     }

@@ -481,3 +481,32 @@ fn tree_scan_shards_split_the_files() {
     union.sort();
     assert_eq!(union, full, "disjoint shards whose union is the full scan");
 }
+
+#[test]
+fn the_same_secret_in_two_files_is_two_findings() {
+    let d = repo();
+    let p = d.path();
+    write(p, "a.env", format!("T={}\n", tok(21)));
+    let first = commit(p, "add a");
+    write(p, "b/deploy.sh", format!("export T={}\n", tok(21)));
+    let second = commit(p, "add b");
+    let (f, _, _) = audit(p, RAW);
+    let mut hits: Vec<(String, String)> = of(&f, &tok(21))
+        .iter()
+        .map(|h| {
+            (
+                h["path"].as_str().unwrap_or("").to_string(),
+                h["commit"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    hits.sort();
+    assert_eq!(
+        hits,
+        vec![
+            ("a.env".to_string(), first),
+            ("b/deploy.sh".to_string(), second)
+        ],
+        "{f:#?}"
+    );
+}

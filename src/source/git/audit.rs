@@ -3,10 +3,11 @@
 //! scanned once (UTF-16 transcoded, binaries skipped unless asked), and its
 //! secrets attributed to the commit that introduced them.
 //!
-//! One finding per (rule, secret): however many blobs, commits and paths it
-//! lives in (a file edited fifty times, renamed, or moved with its
+//! One finding per (rule, secret, file): however many blobs, commits and
+//! paths it lives in (a file edited fifty times, renamed, or moved with its
 //! directory), it is reported once, at the path and commit where it first
-//! appeared, with counts of the commits, blobs and paths it appears in.
+//! appeared, with counts of the commits, blobs and paths it appears in. The
+//! same secret pasted into another file is another finding.
 
 use super::history::{self, HistoryIndex};
 use super::plumbing::{stream_objects, vcs, Object};
@@ -97,7 +98,8 @@ pub fn audit(
             .map(|&b| idx.blobs[b as usize].clone())
             .collect(),
     );
-    let mut aggs: HashMap<(usize, String), Agg> = HashMap::new();
+    let mut aggs: HashMap<Key, Agg> = HashMap::new();
+    let lineage = lineages(&idx);
     let skip_binary = !opts.include_binary;
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -128,7 +130,7 @@ pub fn audit(
             if m.allowed_inline {
                 summary.suppressed += 1;
             } else {
-                add(&mut aggs, &idx, r.blob, m);
+                add(&mut aggs, &idx, &lineage, r.blob, m);
             }
         }
         free.push(r.buf);
@@ -208,8 +210,8 @@ pub fn audit(
         res
     });
     streamed?;
-    let mut findings: Vec<Finding> = aggs
-        .into_values()
+    let mut findings: Vec<Finding> = fold_unreachable(aggs)
+        .into_iter()
         .map(|a| to_finding(scanner, &idx, a))
         .collect();
     findings.sort_by(|a, b| {
@@ -273,10 +275,59 @@ fn describe(idx: &HistoryIndex, blob: u32) -> String {
     }
 }
 
-fn add(aggs: &mut HashMap<(usize, String), Agg>, idx: &HistoryIndex, blob: u32, m: RawMatch) {
+/// (rule, secret, file lineage): one finding each. A blob no commit reaches
+/// has lineage `u32::MAX`.
+type Key = (usize, String, u32);
+
+/// The lineage of every path: paths that ever held the same blob are one
+/// file (a rename, a move with its directory, an identical copy), so a
+/// secret that follows its file is one finding, while the same secret
+/// pasted into another file is another. Union-find over the sightings.
+fn lineages(idx: &HistoryIndex) -> Vec<u32> {
+    fn root(p: &mut [u32], mut x: u32) -> u32 {
+        while p[x as usize] != x {
+            p[x as usize] = p[p[x as usize] as usize];
+            x = p[x as usize];
+        }
+        x
+    }
+    let mut parent: Vec<u32> = (0..idx.paths.len() as u32).collect();
+    for w in idx.sightings.windows(2) {
+        if w[0].blob == w[1].blob {
+            let (a, b) = (root(&mut parent, w[0].path), root(&mut parent, w[1].path));
+            parent[a.max(b) as usize] = a.min(b);
+        }
+    }
+    (0..parent.len() as u32)
+        .map(|x| root(&mut parent, x))
+        .collect()
+}
+
+/// An unreachable copy of a secret that a commit also holds adds its blob
+/// to that finding instead of being one of its own.
+fn fold_unreachable(aggs: HashMap<Key, Agg>) -> Vec<Agg> {
+    let mut kept: Vec<(Key, Agg)> = aggs.into_iter().collect();
+    kept.sort_by(|a, b| a.0.cmp(&b.0));
+    let (orphans, mut kept): (Vec<_>, Vec<_>) =
+        kept.into_iter().partition(|(k, _)| k.2 == u32::MAX);
+    let mut first: HashMap<(usize, String), usize> = HashMap::new();
+    for (i, (k, _)) in kept.iter().enumerate() {
+        first.entry((k.0, k.1.clone())).or_insert(i);
+    }
+    for (k, a) in orphans {
+        match first.get(&(k.0, k.1.clone())) {
+            Some(&i) => kept[i].1.blobs += a.blobs,
+            None => kept.push((k, a)),
+        }
+    }
+    kept.into_iter().map(|(_, a)| a).collect()
+}
+
+fn add(aggs: &mut HashMap<Key, Agg>, idx: &HistoryIndex, lineage: &[u32], blob: u32, m: RawMatch) {
     let seen = idx.sightings_of(blob);
     let first = seen.first().map(|s| (s.commit, s.path));
-    let key = (m.rule, m.secret.clone());
+    let file = seen.first().map_or(u32::MAX, |s| lineage[s.path as usize]);
+    let key = (m.rule, m.secret.clone(), file);
     let a = aggs.entry(key).or_insert_with(|| Agg {
         raw: m.clone(),
         first,
