@@ -3,7 +3,8 @@
 //! virtualenv with no package index, and the real pre-commit client installs
 //! the `language: python` hook of packaging/pre-commit from it
 //! (`PIP_FIND_LINKS` at the built wheel, `PIP_NO_INDEX=1`) and blocks a staged
-//! secret. The first run's time (install included) is printed as MEASURE.
+//! secret; after `baseline create` and staging the baseline, the hook
+//! passes. The first run's time (install included) is printed as MEASURE.
 //!
 //! Skipped with a message when maturin or pre-commit is missing, unless
 //! STOWAWAY_REQUIRE_SHARED=1 (scripts/test.sh), when that fails the test.
@@ -204,4 +205,32 @@ fn wheel_installs_offline_and_its_python_hook_blocks_a_staged_secret() {
         "{s}"
     );
     assert!(!s.contains(&pat()), "the secret was printed in full:\n{s}");
+
+    // 4. Accept it: `baseline create`, stage the file, and the hook passes.
+    ok(
+        Command::new(venv.join("bin/stowaway"))
+            .args(["baseline", "create", "--no-progress"])
+            .current_dir(&p)
+            .output()
+            .expect("baseline create"),
+        "baseline create",
+    );
+    git(&p, &["add", ".stowaway-baseline.json"]);
+    let o = Command::new(&pre_commit)
+        .args(["run", "--color", "never"])
+        .current_dir(&p)
+        .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
+        .env("PIP_FIND_LINKS", &find_links)
+        .env("PIP_NO_INDEX", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pre-commit runs");
+    let s = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the baselined finding still blocks:\n{s}"
+    );
+    assert!(s.contains("Passed"), "{s}");
 }
