@@ -16,11 +16,13 @@ fn main() {
     let mut out = String::from("/// (file name, contents) of every built-in rule file.\npub static BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let abs = fs::canonicalize(f).expect("pattern file path");
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        // Relative to the manifest directory at compile time, not an absolute
+        // path baked in here: cargo reuses this script's output for the same
+        // package built from another directory (pre-commit's and maturin's
+        // copies of the tree share a target directory with the suite).
         out.push_str(&format!(
-            "    ({name:?}, include_str!({:?})),\n",
-            abs.display().to_string()
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/patterns/\", {name:?}))),\n"
         ));
     }
     out.push_str("];\n");
