@@ -4,6 +4,7 @@
 #
 # usage: scripts/bench.sh [--corpus slice|full|DIR] [--runs N] [--no-peers]
 #                         [--no-scaling] [--big] [--no-build]
+#        scripts/bench.sh history [ARGS]   # git history mode: scripts/bench-history.sh
 #
 #   --corpus   slice (default; ~192 MB), full (~1.3 GB) or any directory
 #   --runs     alternating rounds per command (default 5); the ratio to ripgrep
@@ -19,6 +20,9 @@
 # Peak RSS is `Maximum resident set size` from /usr/bin/time -v.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# History mode has its own repositories and peers' git commands.
+if [ "${1:-}" = history ]; then shift; exec scripts/bench-history.sh "$@"; fi
 
 CORPUS_ROOT=${CORPUS_ROOT:-$HOME/.cache/stowaway-corpus}
 # The shared corpus scripts live next to the repository (STOWAWAY_SHARED overrides).
