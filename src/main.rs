@@ -1,3 +1,3 @@
-fn main() {
-    std::process::exit(stowaway::cli::main());
+fn main() -> std::process::ExitCode {
+    stowaway::cli::main()
 }

@@ -6,11 +6,19 @@
 //! 2 usage, config or input error (including a scan that could not read
 //! some of its input and found nothing: never a false all-clear).
 
+// One file per command; `common` is what they share (resolved arguments,
+// the tree/git scan, printing); `git` feeds git blobs to the pipeline.
+mod baseline;
+mod common;
+mod dockerfile;
+mod explain;
 mod git;
+mod image;
 mod rules;
-mod run;
+mod scan;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write as _;
 use std::path::PathBuf;
 
 pub const EXIT_CLEAN: i32 = 0;
@@ -305,25 +313,38 @@ fn parse_shard(s: &str) -> Result<(u32, u32), String> {
     Ok((k, n))
 }
 
+fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Scan(a) => scan::run(&a),
+        Command::Dockerfile(a) => dockerfile::run(&a),
+        Command::Image(a) => image::run(&a),
+        Command::Rules { format, config } => rules::run(format, config.as_deref()),
+        Command::Explain { rule, config } => explain::run(&rule, config.as_deref()),
+        Command::Baseline { action } => baseline::run(action),
+    }
+}
+
 /// Parse arguments, run, and return the process exit code.
-pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
+pub fn main() -> std::process::ExitCode {
+    let code = match Cli::try_parse() {
+        Ok(cli) => match dispatch(cli) {
+            Ok(code) => code,
+            Err(e) => {
+                // A closed standard error has nowhere to report to.
+                let _ = writeln!(std::io::stderr(), "stowaway: error: {e:#}");
+                EXIT_ERROR
+            }
+        },
         Err(e) => {
             let code = if e.use_stderr() {
                 EXIT_ERROR
             } else {
                 EXIT_CLEAN
             };
+            // `--help | head` closes the pipe: nothing to add.
             let _ = e.print();
-            return code;
+            code
         }
     };
-    match run::dispatch(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("stowaway: error: {e:#}");
-            EXIT_ERROR
-        }
-    }
+    std::process::ExitCode::from(u8::try_from(code).unwrap_or(2))
 }

@@ -30,6 +30,11 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
     pub errors: Vec<ScanError>,
+    /// What was passed over on purpose and why, where a count in `skipped`
+    /// would not say which (an image index's descriptor that names a blob
+    /// not in the archive, an index nested past the cap).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The repository and revision a git scan read (SARIF
     /// `versionControlProvenance`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,6 +75,7 @@ impl Summary {
         self.suppressed += other.suppressed;
         self.baselined += other.baselined;
         self.errors.extend(other.errors);
+        self.notes.extend(other.notes);
         if let Some(c) = other.commits_scanned {
             *self.commits_scanned.get_or_insert(0) += c;
         }

@@ -12,6 +12,7 @@ mod action;
 mod bad_input;
 mod baseline;
 mod cli_scan;
+mod closed_stdout;
 mod dockerfile_corpus;
 mod dockerfile_parser;
 mod dockerfile_rules;

@@ -147,7 +147,9 @@ fn assemble(
     if missing > 0 {
         *summary.skipped.entry("missing-blob".into()).or_default() += missing;
     }
-    let _ = notes;
+    summary
+        .notes
+        .extend(notes.into_iter().map(|n| format!("{label}: {n}")));
     let mut images: Vec<Image> = Vec::new();
     for entry in entries {
         let config = match c.json_of(&entry.config).map(ImageConfig::parse) {

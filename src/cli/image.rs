@@ -1,0 +1,35 @@
+//! `stowaway image ARCHIVE…`: audit container image archives.
+
+use super::common::{build_scanner, finish, secret_rule_metas, Scanned};
+use super::ImageArgs;
+use crate::config::Config;
+use crate::report::Summary;
+use std::path::Path;
+use std::time::Instant;
+
+pub fn run(a: &ImageArgs) -> anyhow::Result<i32> {
+    let start = Instant::now();
+    let cfg = Config::discover(a.output.config.as_deref(), Path::new("."))?;
+    let scanner = build_scanner(&cfg, None)?;
+    let mut rules = secret_rule_metas(&scanner);
+    rules.extend(crate::source::image::rules());
+    let opts = crate::source::image::ImageOptions {
+        max_layer_bytes: a.max_layer_bytes,
+        max_file_bytes: a.max_file_bytes,
+        include_binary: a.include_binary,
+        max_nesting: a.max_nesting,
+    };
+    let mut findings = Vec::new();
+    let mut summary = Summary::default();
+    for archive in &a.archives {
+        let (f, s) = crate::source::image::audit(archive, &scanner, &opts);
+        findings.extend(f);
+        summary.merge(s);
+    }
+    let scanned = Scanned {
+        findings,
+        summary,
+        rules,
+    };
+    finish(scanned, &a.output, &cfg, Path::new("."), start)
+}
