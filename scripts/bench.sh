@@ -5,6 +5,7 @@
 # usage: scripts/bench.sh [--corpus slice|full|DIR] [--runs N] [--no-peers]
 #                         [--no-scaling] [--big] [--no-build]
 #        scripts/bench.sh history [ARGS]   # git history mode: scripts/bench-history.sh
+#        scripts/bench.sh findings [--no-build]  # peak RSS with 100,000 findings
 #
 #   --corpus   slice (default; ~192 MB), full (~1.3 GB) or any directory
 #   --runs     alternating rounds per command (default 5); the ratio to ripgrep
@@ -23,6 +24,41 @@ cd "$(dirname "$0")/.."
 
 # History mode has its own repositories and peers' git commands.
 if [ "${1:-}" = history ]; then shift; exec scripts/bench-history.sh "$@"; fi
+
+# Findings mode: ten generated `.env` files with 10,000 fake AWS-shaped key
+# ids each (100,000 findings), scanned once per output format; peak RSS must
+# stay at or under 256 MiB (exit 1 otherwise).
+if [ "${1:-}" = findings ]; then
+  [ "${2:-}" = --no-build ] || cargo build --release --quiet
+  stow=${CARGO_TARGET_DIR:-target}/release/stowaway
+  fw=$(mktemp -d "${TMPDIR:-/tmp}/stowaway-findings.XXXXXX")
+  trap 'rm -rf "$fw"' EXIT
+  mkdir "$fw/tree"
+  python3 - "$fw/tree" <<'EOF'
+import random, sys
+rng = random.Random(1)
+A = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+for i in range(10):
+    with open(f"{sys.argv[1]}/f{i}.env", "w") as f:
+        for j in range(10000):
+            key = "".join(rng.choice(A) for _ in range(16))
+            f.write(f"AWS_ACCESS_KEY_ID_{j}=AKIA{key}\n")
+EOF
+  echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "| format | findings | wall (s) | peak RSS (MiB) |"
+  echo "|--------|----------|----------|----------------|"
+  worst=0
+  for f in text json sarif; do
+    /usr/bin/time -v -o "$fw/time" "$stow" scan "$fw/tree" --format "$f" -o "$fw/out" --no-progress 2>"$fw/err" || true
+    kib=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$fw/time")
+    wall=$(awk -F': ' '/Elapsed/ {print $2}' "$fw/time")
+    n=$(grep -o '^[0-9]* findings' "$fw/err" | cut -d' ' -f1)
+    printf '| %-6s | %8s | %8s | %14.0f |\n' "$f" "$n" "$wall" "$(echo "$kib / 1024" | bc -l)"
+    [ "$kib" -gt "$worst" ] && worst=$kib
+  done
+  [ "$worst" -le $((256 * 1024)) ] || { echo "peak RSS over 256 MiB" >&2; exit 1; }
+  exit 0
+fi
 
 CORPUS_ROOT=${CORPUS_ROOT:-$HOME/.cache/stowaway-corpus}
 # The shared corpus scripts live next to the repository (STOWAWAY_SHARED overrides).

@@ -133,11 +133,16 @@ pub(super) fn warn_errors(summary: &Summary) {
 /// Write `text` to standard output. A closed pipe (`| head`) ends the
 /// output quietly, as ripgrep does; any other write error is an error.
 pub(super) fn print_stdout(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    to_stdout(|w| w.write_all(text.as_bytes()))
+}
+
+/// Run `write` over a buffered standard output, ending quietly on a closed
+/// pipe as [`print_stdout`] does.
+pub(super) fn to_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut stdout = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(e).context("cannot write to standard output")
         }
@@ -189,15 +194,25 @@ pub(super) fn finish(
         sarif_omitted = r.omitted;
         r.text
     };
+    // JSON is written as it is serialized (`None` here): a report of
+    // 100,000 findings is never held whole as a JSON tree.
     let rendered = match out.format {
-        Format::Json => report::json::render(&rep, redact),
-        Format::Sarif => sarif(),
+        Format::Json => None,
+        Format::Sarif => Some(sarif()),
         Format::Text => {
             let color = !to_file
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none();
-            report::text::render(&rep, redact, &report::text::Style { color })
+            Some(report::text::render(
+                &rep,
+                redact,
+                &report::text::Style { color },
+            ))
         }
+    };
+    let write = |w: &mut dyn Write| match &rendered {
+        Some(text) => w.write_all(text.as_bytes()),
+        None => report::json::write(w, &rep, redact),
     };
     if let Some(path) = &out.sarif_output {
         std::fs::write(path, sarif())
@@ -214,13 +229,18 @@ pub(super) fn finish(
     }
     match &out.output {
         Some(path) => {
-            std::fs::write(path, rendered)
+            std::fs::File::create(path)
+                .and_then(|f| {
+                    let mut w = std::io::BufWriter::new(f);
+                    write(&mut w)?;
+                    w.flush()
+                })
                 .with_context(|| format!("{}: cannot write report", path.display()))?;
             let mut s = String::new();
             report::text::render_summary_line(&mut s, &rep, &report::text::Style { color: false });
             eprint!("{s}");
         }
-        None => print_stdout(&rendered)?,
+        None => to_stdout(write)?,
     }
     let failing = out
         .fail_on

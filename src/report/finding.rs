@@ -1,6 +1,5 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 
 /// How bad a finding is. Ordered, so `>=` compares thresholds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -163,9 +162,67 @@ pub struct Finding {
     pub fingerprint: String,
     /// Commit the finding was made in (git-range scans).
     pub commit: Option<String>,
-    pub image: Option<ImageContext>,
+    /// Boxed: most findings are not in an image, and a finding is kept
+    /// for every secret of a scan (100,000 of them must fit in 256 MiB).
+    pub image: Option<Box<ImageContext>>,
     /// Extra facts for JSON/SARIF properties (never secrets).
-    pub extra: BTreeMap<String, String>,
+    pub extra: Extra,
+}
+
+/// A finding's extra facts: a few (key, value) pairs kept sorted by key, in
+/// one small vector (a `BTreeMap` allocates a node of eleven slots for the
+/// one `offset` most findings have).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extra(Vec<(String, String)>);
+
+impl Extra {
+    /// Set `key` to `value`; the old value, if there was one.
+    pub fn insert(&mut self, key: String, value: String) -> Option<String> {
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The pairs in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<'a> IntoIterator for &'a Extra {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, String)>,
+        fn(&'a (String, String)) -> (&'a String, &'a String),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
 }
 
 impl Finding {
@@ -194,7 +251,7 @@ impl Finding {
             fingerprint: fingerprint(&meta.id, key),
             commit: None,
             image: None,
-            extra: BTreeMap::new(),
+            extra: Extra::default(),
         }
     }
 
@@ -291,4 +348,30 @@ pub fn scrub_secret(text: &str, secret: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod extra_tests {
+    use super::Extra;
+
+    #[test]
+    fn extra_keeps_keys_sorted_and_unique() {
+        let mut e = Extra::default();
+        assert!(e.insert("offset".into(), "20".into()).is_none());
+        assert!(e.insert("blob".into(), "b".into()).is_none());
+        assert_eq!(
+            e.insert("offset".into(), "21".into()).as_deref(),
+            Some("20")
+        );
+        assert_eq!(e.len(), 2);
+        assert_eq!(e.get("offset").map(String::as_str), Some("21"));
+        assert_eq!(e.get("none"), None);
+        let keys: Vec<&String> = e.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["blob", "offset"]);
+        // Serialized as the map a BTreeMap made.
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"blob":"b","offset":"21"}"#
+        );
+    }
 }

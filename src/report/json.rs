@@ -2,7 +2,9 @@
 //! Field names are a public interface, documented in the README.
 
 use super::{Finding, Report};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Map, Value};
+use std::io::Write;
 
 /// One finding as a JSON object; secrets redacted unless `redact` is false.
 pub fn finding_value(f: &Finding, redact: bool) -> Value {
@@ -36,7 +38,8 @@ pub fn finding_value(f: &Finding, redact: bool) -> Value {
     Value::Object(o)
 }
 
-pub fn render(report: &Report, redact: bool) -> String {
+/// The summary object: the scan's counts plus the findings by severity.
+fn summary_value(report: &Report) -> Value {
     let mut summary = serde_json::to_value(&report.summary).unwrap_or_else(|_| json!({}));
     if let Value::Object(m) = &mut summary {
         let counts: Map<String, Value> = report
@@ -47,12 +50,46 @@ pub fn render(report: &Report, redact: bool) -> String {
         m.insert("findings".into(), json!(report.findings.len()));
         m.insert("by_severity".into(), Value::Object(counts));
     }
-    let v = json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "findings": report.findings.iter().map(|f| finding_value(f, redact)).collect::<Vec<_>>(),
-        "summary": summary,
-    });
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
-    s.push('\n');
-    s
+    summary
+}
+
+/// The findings array, one finding's JSON value at a time: the report is
+/// written as it is serialized, never held whole as a JSON tree (100,000
+/// findings as `Value`s took 600 MiB).
+struct Findings<'a>(&'a Report, bool);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.findings.len()))?;
+        for f in &self.0.findings {
+            seq.serialize_element(&finding_value(f, self.1))?;
+        }
+        seq.end()
+    }
+}
+
+/// The whole report, keys in the order a `Value` map prints them (sorted).
+struct Whole<'a>(&'a Report, bool);
+
+impl Serialize for Whole<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("findings", &Findings(self.0, self.1))?;
+        m.serialize_entry("summary", &summary_value(self.0))?;
+        m.serialize_entry("version", env!("CARGO_PKG_VERSION"))?;
+        m.end()
+    }
+}
+
+/// Write the report to `w` (pretty-printed, a newline at the end).
+pub fn write(w: &mut dyn Write, report: &Report, redact: bool) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &Whole(report, redact))?;
+    w.write_all(b"\n")
+}
+
+pub fn render(report: &Report, redact: bool) -> String {
+    let mut out = Vec::new();
+    // Writing to memory fails only if serializing does, which it does not.
+    let _ = write(&mut out, report, redact);
+    String::from_utf8(out).unwrap_or_default()
 }

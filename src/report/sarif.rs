@@ -298,7 +298,9 @@ fn render_subset(report: &Report, redact: bool, keep: &[usize], omitted: usize) 
         if let Some(i) = index.get(f.rule_id.as_str()) {
             result.rule_index = Some(*i as i64);
         }
-        results.push(result);
+        // Each result is printed as it is made: 25,000 `sarif::Result`s
+        // held at once took 150 MiB, their text takes a fifth of that.
+        results.push(serde_json::to_string_pretty(&result).unwrap_or_default());
     }
     let driver = ToolComponent::builder()
         .name("Stowaway")
@@ -320,7 +322,7 @@ fn render_subset(report: &Report, redact: bool, keep: &[usize], omitted: usize) 
     );
     let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
-        .results(results)
+        .results(Vec::<SarifResult>::new())
         .column_kind(json!("unicodeCodePoints"))
         .original_uri_base_ids(base)
         .build();
@@ -383,8 +385,38 @@ fn render_subset(report: &Report, redact: bool, keep: &[usize], omitted: usize) 
         .runs(vec![run])
         .build();
     let mut s = serde_json::to_string_pretty(&sarif).unwrap_or_default();
+    s = splice_results(s, &results);
     s.push('\n');
     s
+}
+
+/// Put the printed `results` where the run's empty `"results": []` is,
+/// indented as the pretty printer indents them in place (its output is the
+/// same text at any depth, each line shifted by the depth).
+fn splice_results(doc: String, results: &[String]) -> String {
+    const EMPTY: &str = "\"results\": []";
+    let Some(at) = doc.find(EMPTY).filter(|_| !results.is_empty()) else {
+        return doc;
+    };
+    let line_start = doc[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &doc[line_start..at];
+    let inner = format!("\n{indent}  ");
+    let total: usize = results.iter().map(|r| r.len() + r.len() / 8).sum();
+    let mut out = String::with_capacity(doc.len() + total);
+    out.push_str(&doc[..at]);
+    out.push_str("\"results\": [");
+    for (i, r) in results.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&inner);
+        out.push_str(&r.replace('\n', &inner));
+    }
+    out.push('\n');
+    out.push_str(indent);
+    out.push(']');
+    out.push_str(&doc[at + EMPTY.len()..]);
+    out
 }
 
 #[cfg(test)]

@@ -38,11 +38,15 @@ impl Sink {
     }
 
     pub fn merge(&mut self, other: Sink) {
+        // Exact: the merged sink of a whole scan is what stays in memory
+        // until the report is printed.
+        self.findings.reserve_exact(other.findings.len());
         self.findings.extend(other.findings);
         self.summary.merge(other.summary);
     }
 
-    pub fn into_parts(self) -> (Vec<Finding>, Summary) {
+    pub fn into_parts(mut self) -> (Vec<Finding>, Summary) {
+        self.findings.shrink_to_fit();
         (self.findings, self.summary)
     }
 }

@@ -237,7 +237,7 @@ fn assemble(
                 ctx.deleted = true;
                 ctx.deleted_by_layer = deleted.first().copied().flatten();
             }
-            f.image = Some(ctx);
+            f.image = Some(Box::new(ctx));
             findings.push(f);
         };
         for (i, f) in result.found.findings().iter().enumerate() {
@@ -298,7 +298,7 @@ fn assemble(
                 deleted_by_layer: None,
             };
             f.extra.insert("config".into(), cfg_name.to_string());
-            f.image = Some(ctx);
+            f.image = Some(Box::new(ctx));
             findings.push(f);
         }
     }
@@ -324,12 +324,12 @@ fn orphan(
         f.message.push_str(&format!(
             " in layer blob `{name}` (no manifest names its image)"
         ));
-        f.image = Some(ImageContext {
+        f.image = Some(Box::new(ImageContext {
             archive: label.to_string(),
             source: "layer".into(),
             layer_digest: archive::digest_of_blob_name(name).or_else(|| result.digest.clone()),
             ..ImageContext::default()
-        });
+        }));
         findings.push(f);
     }
 }
