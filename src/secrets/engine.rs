@@ -550,6 +550,9 @@ impl Scanner {
         if let Some(why) = text.and_then(published_example) {
             return Err(DropReason::PublishedExample(why));
         }
+        if super::filler::has_counting_run(secret) {
+            return Err(DropReason::NotRandom);
+        }
         if r.allow().iter().any(|a| a.is_match(secret)) {
             return Err(DropReason::RuleAllow);
         }

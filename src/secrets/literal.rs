@@ -8,6 +8,7 @@
 //! paths, types or prose. This module keeps the ones a person would call a
 //! hard-coded value. It runs on regex matches only, never on every byte.
 
+use super::filler::{is_counting_filler, is_home_row_mash};
 use super::validate::{looks_like_placeholder, random_enough};
 use std::fmt;
 
@@ -175,6 +176,11 @@ pub fn assignment_ok(
     let value = &hay[s_start..s_end];
     match quote {
         Some(q) => {
+            if closes_key_string(hay, m_start, i, q) {
+                return Err(DropReason::NotLiteral(
+                    "the quote after the key closes the string the key is in",
+                ));
+            }
             if hay.get(s_end) != Some(&q) {
                 return Err(DropReason::NotLiteral(
                     "the quoted text goes on past the value",
@@ -184,6 +190,20 @@ pub fn assignment_ok(
         None => unquoted_ok(hay, m_start, s_end, value, kind)?,
     }
     value_ok(value, kind)
+}
+
+/// Whether the quote `q` before the value closes a string that opened
+/// right before the key's name, with the operator inside it
+/// (`'oauth_token_secret: 'x'`, `"token:"+id+"…"`): then the key and its
+/// `:` are text in a string and the value is outside it. `op_end` is where
+/// the blanks before the value's quote start.
+fn closes_key_string(hay: &[u8], m_start: usize, op_end: usize, q: u8) -> bool {
+    let name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    let mut a = m_start;
+    while a > 0 && name(hay[a - 1]) {
+        a -= 1;
+    }
+    a > 0 && hay[a - 1] == q && !hay[a..op_end].contains(&q)
 }
 
 /// The secret word must start a name or a name's part: `db_password`,
@@ -340,6 +360,10 @@ fn value_ok(v: &[u8], kind: FileKind) -> Result<(), DropReason> {
         || hex.is_some_and(|h| h.iter().all(|b| b.is_ascii_hexdigit() || *b == b'_'))
     {
         return Err(DropReason::NotLiteral("a number"));
+    }
+    // `&x.y`, `*ptr`: a reference or dereference, not a value.
+    if matches!(v.first(), Some(b'&' | b'*')) && v.get(1).is_some_and(u8::is_ascii_alphabetic) {
+        return Err(DropReason::NotLiteral("a reference or a type"));
     }
     let lower = s.to_ascii_lowercase();
     if lower.starts_with("urn:") || lower.starts_with("arn:") {
@@ -561,7 +585,15 @@ pub fn looks_random(v: &[u8]) -> bool {
     if digits <= 4 && pairs >= 8 && symbols <= 5 && w >= 0.45 {
         return false;
     }
-    if is_pattern(v) || base64_of_words(v) {
+    // Words with a mark or two and no digit (`Just$test`).
+    if digits == 0 && symbols <= 2 && pairs >= 5 && w >= 0.6 {
+        return false;
+    }
+    if is_pattern(v) || base64_of_words(v) || is_home_row_mash(v)
+        // Counted filler (`abcd1234`, `1a2b3c4d`) only in short values: some
+        // peers' sample keys are long counted strings.
+        || (v.len() <= 12 && is_counting_filler(v))
+    {
         return false;
     }
     random_enough(v, 3.0)
@@ -684,6 +716,34 @@ mod tests {
         ] {
             assert!(value_ok(v.as_bytes(), FileKind::Code).is_ok(), "{v}");
         }
+    }
+
+    #[test]
+    fn a_quote_closing_the_key_string_is_no_value() {
+        let code = FileKind::Code;
+        // The key and its `:` sit in a string; the quote after closes it.
+        assert!(check(r#"s = "token:"+id+":Q8Z2vL0pX4mN7rT1yW""#, code).is_err());
+        assert!(check("'oauth_token_secret: 'Q8Z2vL0pX4mN7rT1yW',", code).is_err());
+        assert!(check("{'oauth_token_secret': 'Q8Z2vL0pX4mN7rT1yW'}", code).is_ok());
+        assert!(check(r#"{"api_token": "Q8Z2vL0pX4mN7rT1yW"}"#, code).is_ok());
+    }
+
+    #[test]
+    fn references_and_typed_filler_are_not_values() {
+        let docs = FileKind::Docs;
+        assert!(check("let secret: &Vec<u8> = &totp.secret;", docs).is_err());
+        assert!(check("token = *tokenPointerValue", FileKind::Config).is_err());
+        for v in [
+            "sdlfkj452",
+            "lsdajfh923874",
+            "abcd1234",
+            "1a2b3c4d",
+            "Just$test",
+        ] {
+            assert!(!looks_random(v.as_bytes()), "{v}");
+        }
+        // Long counted strings are left to the rule's other checks.
+        assert!(looks_random(b"q1w9e2r8t3y7u4i6o5p0"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //!   hit's rules confirm in a window around it.
 
 pub mod engine;
+mod filler;
 mod keywords;
 pub mod literal;
 pub mod rule;
