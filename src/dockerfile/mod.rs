@@ -20,13 +20,15 @@
 //!
 //! - [`parser`]: the model and the parser;
 //! - `shell`: splits RUN scripts into simple commands;
-//! - `context`: `.dockerignore` and what `COPY` sources bring in;
+//! - `context`: the build context, what `COPY` sources bring in and hold;
+//! - `patterns`: BuildKit's `.dockerignore` and COPY-source matching;
 //! - `rules`: one small unit per rule (id, documentation, check);
 //! - `ignore`: `# stowaway:ignore=…`, `# hadolint ignore=…`, `# trivy:ignore:…`.
 
 mod context;
 mod ignore;
 pub mod parser;
+mod patterns;
 mod rules;
 mod shell;
 

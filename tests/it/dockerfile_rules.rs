@@ -45,6 +45,15 @@ fn context_for(rule: &str, kind: &str, dir: &Path) -> bool {
             std::fs::write(dir.join(".dockerignore"), ".git\n.env*\n!.env.example\n").unwrap();
             true
         }
+        ("dockerfile-copy-ignored-file", kind) => {
+            let ignore = if kind == "hit" {
+                "config/\n"
+            } else {
+                "config/\n!config/app.ini\n/src/*.tmp\n"
+            };
+            std::fs::write(dir.join(".dockerignore"), ignore).unwrap();
+            true
+        }
         _ => false,
     }
 }

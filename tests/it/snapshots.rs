@@ -150,6 +150,8 @@ fn write_context(rule: &str, kind: &str, dir: &Path) {
     let ignore = match (rule, kind) {
         ("dockerfile-broad-copy", "hit") => "node_modules\n",
         ("dockerfile-broad-copy", "ok") => ".git\n.env*\n!.env.example\n",
+        ("dockerfile-copy-ignored-file", "hit") => "config/\n",
+        ("dockerfile-copy-ignored-file", "ok") => "config/\n!config/app.ini\n/src/*.tmp\n",
         _ => return,
     };
     std::fs::write(dir.join(".dockerignore"), ignore).expect("write .dockerignore");

@@ -1,4 +1,5 @@
-//! COPY and ADD: what goes into the image from the build context or the web.
+//! COPY and ADD: what goes into the image from the build context or the web
+//! (credential files and `.dockerignore` are `context_files`).
 
 use super::{head_span, rule, Doc, Rule};
 use crate::dockerfile::parser::{Command, CopyArgs, Instruction};
@@ -8,20 +9,6 @@ use crate::report::{Finding, RuleMeta, Severity};
 
 pub(crate) fn rules() -> Vec<Rule> {
     vec![
-        rule(
-            "dockerfile-credential-file-copied",
-            "Credential file copied into the image",
-            Severity::High,
-            "COPY or ADD brings a credential file (SSH key, .env, .npmrc, cloud credentials, private key…) into the image.",
-            Doc {
-                what: "Finds `COPY`/`ADD` of files named like credentials: `id_rsa*`, `id_ed25519*`, `.env*`, `.npmrc`, `.pypirc`, `.netrc`, `.git-credentials`, `.aws/credentials`, `.docker/config.json`, kubeconfig, `credentials*.json`, `*.tfstate`, `*.pem`, `*.key`, `*.p12`, `*.pfx`. When scanning a repository it also resolves what a directory, a wildcard or `COPY . .` brings in, using the files next to the Dockerfile and its `.dockerignore` (a `.pem`/`.key` on disk counts only if it holds a private key).",
-                why: "Every file copied into a layer stays in the image, even if a later `RUN rm` deletes it, and anyone who can pull the image can read it.",
-                example: "COPY id_rsa /root/.ssh/id_rsa\nCOPY . /app   # the context holds .env",
-                fix: "Do not copy credentials: exclude them in `.dockerignore` and pass them at build time with `RUN --mount=type=secret,id=…` (or `--mount=type=ssh`), or at run time.",
-            },
-            &["security", "secrets"],
-            check_credentials,
-        ),
         rule(
             "dockerfile-broad-copy",
             "Whole build context copied without a protective .dockerignore",
@@ -146,73 +133,6 @@ pub(crate) fn credential_kind(rel: &str) -> Option<&'static str> {
         }
     }
     None
-}
-
-/// `.pem`/`.key` files count only when they hold a private key.
-fn key_file_is_private(bytes: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(bytes);
-    text.contains("PRIVATE KEY")
-}
-
-fn check_credentials(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
-    for inst in ctx.effective() {
-        let Some((args, _)) = copy_args(inst) else {
-            continue;
-        };
-        if inst.flag("from").is_some() {
-            continue;
-        }
-        for src in &args.sources {
-            let s = src.value.as_str();
-            if s.starts_with("<<") || is_url(s) || s.contains('$') {
-                continue;
-            }
-            let mut reported = false;
-            if let Some(c) = &ctx.context {
-                for rel in c.files_for(s) {
-                    let Some(kind) = credential_kind(&rel) else {
-                        continue;
-                    };
-                    let low = rel.to_ascii_lowercase();
-                    if (low.ends_with(".pem") || low.ends_with(".key"))
-                        && !c.read(&rel).is_some_and(|b| key_file_is_private(&b))
-                    {
-                        continue;
-                    }
-                    let via = if rel.trim_end_matches('/')
-                        == s.trim_start_matches("./").trim_end_matches('/')
-                    {
-                        String::new()
-                    } else {
-                        format!(" (brought in by `{s}`)")
-                    };
-                    out.push(ctx.finding(
-                        meta,
-                        format!(
-                            "{} copies `{rel}`, {kind}, into the image{via}",
-                            inst.keyword
-                        ),
-                        src.span,
-                        &rel,
-                    ));
-                    reported = true;
-                }
-                // Resolved against the context: found, excluded, or harmless.
-                let glob = s.contains(['*', '?', '[']);
-                if reported || glob || c.dir.join(s.trim_start_matches('/')).exists() {
-                    continue;
-                }
-            }
-            if let Some(kind) = credential_kind(s) {
-                out.push(ctx.finding(
-                    meta,
-                    format!("{} copies `{s}`, {kind}, into the image", inst.keyword),
-                    src.span,
-                    s,
-                ));
-            }
-        }
-    }
 }
 
 fn is_whole_context(s: &str) -> bool {

@@ -68,6 +68,10 @@ pub(crate) const TABLE: &[(&str, &[&str])] = &[
     ),
     ("dockerfile-credential-file-copied", &["trivy:DS031"]),
     (
+        "dockerfile-copy-ignored-file",
+        &["buildkit:CopyIgnoredFile"],
+    ),
+    (
         "dockerfile-empty-continuation-line",
         &["buildkit:NoEmptyContinuation"],
     ),

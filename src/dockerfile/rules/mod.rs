@@ -3,7 +3,8 @@
 
 mod buildkit;
 mod buildkit_vars;
-mod copy;
+mod context_files;
+pub(crate) mod copy;
 pub(crate) mod equivalents;
 mod image;
 mod parse;
@@ -69,6 +70,7 @@ pub(crate) fn all() -> &'static [Rule] {
         v.extend(parse::rules());
         v.extend(image::rules());
         v.extend(copy::rules());
+        v.extend(context_files::rules());
         v.extend(secrets::rules());
         v.extend(run::rules());
         v.extend(structure::rules());

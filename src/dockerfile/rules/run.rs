@@ -216,24 +216,26 @@ fn check_sudo(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
 
 fn check_pipefail(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
     for stage in &ctx.stages {
-        // A SHELL with pipefail, or a non-POSIX shell, exempts the stage from there on.
-        let mut exempt = false;
+        // The last SHELL in force decides: one with pipefail, or a non-POSIX
+        // shell, exempts what follows; a later plain `sh -c` undoes that.
+        // A stage starts with the shell its parent stage ended with.
+        let mut chain = Vec::new();
         let mut cur = stage.parent;
-        let mut hops = 0;
         while let Some(p) = cur {
-            let Some(s) = ctx.stages.get(p) else { break };
-            if s.body.iter().any(|i| shell_exempts(&i.command)) {
-                exempt = true;
-            }
-            cur = s.parent;
-            hops += 1;
-            if hops > ctx.stages.len() {
+            if chain.len() > ctx.stages.len() {
                 break;
             }
+            let Some(s) = ctx.stages.get(p) else { break };
+            chain.push(s);
+            cur = s.parent;
         }
+        let mut exempt = chain
+            .iter()
+            .find_map(|s| s.body.iter().rev().find_map(|i| shell_exempts(&i.command)))
+            .unwrap_or(false);
         for inst in &stage.body {
-            if shell_exempts(&inst.command) {
-                exempt = true;
+            if let Some(e) = shell_exempts(&inst.command) {
+                exempt = e;
             }
             if exempt {
                 continue;
@@ -258,7 +260,8 @@ fn check_pipefail(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
     }
 }
 
-fn shell_exempts(cmd: &Command) -> bool {
+/// For a SHELL instruction, whether the shell it sets makes pipes safe.
+fn shell_exempts(cmd: &Command) -> Option<bool> {
     match cmd {
         Command::Shell(Form::Exec(words)) => {
             let prog = words
@@ -267,8 +270,8 @@ fn shell_exempts(cmd: &Command) -> bool {
             let posix = prog
                 .as_deref()
                 .is_some_and(|p| matches!(p, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh"));
-            !posix || words.iter().any(|w| w.value.contains("pipefail"))
+            Some(!posix || words.iter().any(|w| w.value.contains("pipefail")))
         }
-        _ => false,
+        _ => None,
     }
 }

@@ -241,6 +241,27 @@ fn references(text: &str, name: &str) -> bool {
     false
 }
 
+/// The variables `RUN --mount=type=secret,…,env=NAME` sets from secrets.
+fn secret_mount_envs(inst: &crate::dockerfile::parser::Instruction) -> Vec<&str> {
+    let mut out = Vec::new();
+    for m in inst.flag_values("mount") {
+        let mut secret = false;
+        let mut env = None;
+        for part in m.split(',') {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            match k.trim().to_ascii_lowercase().as_str() {
+                "type" => secret = v.trim().eq_ignore_ascii_case("secret"),
+                "env" => env = Some(v.trim()),
+                _ => {}
+            }
+        }
+        if let (true, Some(e)) = (secret, env) {
+            out.push(e);
+        }
+    }
+    out
+}
+
 fn check_build_arg(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
     for stage in &ctx.stages {
         let mut declared: Vec<(&KeyValue, bool)> = Vec::new();
@@ -255,8 +276,11 @@ fn check_build_arg(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
                 }
                 Command::Run(_) => {
                     let texts = run_texts(inst);
+                    let mounted = secret_mount_envs(inst);
                     for (kv, done) in declared.iter_mut() {
-                        if *done {
+                        // A secret mount with `env=NAME` sets NAME for this
+                        // RUN: the reference is the secret, not the ARG.
+                        if *done || mounted.iter().any(|m| *m == kv.key.value) {
                             continue;
                         }
                         if texts.iter().any(|(t, _)| references(t, &kv.key.value)) {
