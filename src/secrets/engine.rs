@@ -550,7 +550,7 @@ impl Scanner {
         if let Some(why) = text.and_then(published_example) {
             return Err(DropReason::PublishedExample(why));
         }
-        if super::filler::has_counting_run(secret) {
+        if super::filler::has_counting_run(secret) || super::filler::has_repeated_tail(secret) {
             return Err(DropReason::NotRandom);
         }
         if r.allow().iter().any(|a| a.is_match(secret)) {

@@ -91,6 +91,18 @@ pub fn has_counting_run(v: &[u8]) -> bool {
     false
 }
 
+/// A value ending in a short unit typed over and over (`GR1348941` +
+/// `123123123123…`, `…abababababab`): the last twelve characters or more
+/// repeat a unit of one to four. Filler for every rule; a random tail does
+/// this with odds under 1 in 10^15.
+pub fn has_repeated_tail(v: &[u8]) -> bool {
+    let n = v.len();
+    (1..=4).any(|p| {
+        let tail = 12.max(4 * p);
+        n >= tail && (n - tail + p..n).all(|i| v[i] == v[i - p])
+    })
+}
+
 /// Counted or keyboard-walked filler: a run of five (`abcde`, `54321`,
 /// `zxcvb`), runs of three covering half the value (`abc…xyz…123`), or
 /// letters and digits that each count on their own (`1a2b3c4d`,
@@ -173,6 +185,12 @@ mod tests {
         ] {
             assert!(has_counting_run(v.as_bytes()), "{v}");
         }
+        for v in ["GR134894112312312312312312312", "tok_9f3Kab-abababababab"] {
+            assert!(has_repeated_tail(v.as_bytes()), "{v}");
+        }
+        for v in ["GR1348941Zq8vT2mX4kLr7Wc9NpB", "abab", "zz-9f3Kab-12121"] {
+            assert!(!has_repeated_tail(v.as_bytes()), "{v}");
+        }
         // Counting down, walks and mixed case are left to the generic rules.
         for v in [
             "ZYXWVUTSRQ",
@@ -221,7 +239,7 @@ mod tests {
         for _ in 0..20_000 {
             let a: Vec<u8> = (0..24).map(|_| b62[(next() % 62) as usize]).collect();
             let b: Vec<u8> = (0..16).map(|_| b36[(next() % 36) as usize]).collect();
-            hits62 += usize::from(is_filler(&a) || has_counting_run(&a));
+            hits62 += usize::from(is_filler(&a) || has_counting_run(&a) || has_repeated_tail(&a));
             hits36 += usize::from(is_filler(&b));
         }
         assert!(hits62 <= 20, "{hits62} of 20000 base62 values");
