@@ -10,12 +10,15 @@
 //! - [`secrets`] matches the rule set over those bytes;
 //! - [`dockerfile`] parses and lints Dockerfiles;
 //! - [`config`] decides what the user has allowed or baselined;
+//! - [`registry`] is the one list of rules (secret, Dockerfile, image) that
+//!   `rules`, `explain`, SARIF and config validation read;
 //! - [`report`] owns the one finding model and prints it as text, JSON or SARIF;
 //! - [`cli`] wires them to the command line and picks the exit code.
 
 pub mod cli;
 pub mod config;
 pub mod dockerfile;
+pub mod registry;
 pub mod report;
 pub mod scan;
 pub mod secrets;

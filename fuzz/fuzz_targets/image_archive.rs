@@ -94,6 +94,7 @@ fuzz_target!(|data: &[u8]| {
         max_file_bytes: 1 << 20,
         max_nesting: 4,
         include_binary: mode & 0x80 != 0,
+        ..ImageOptions::default()
     };
     let (findings, summary) = audit_reader("fuzz.tar", &archive[..], scanner(), &opts);
     // The per-layer cap bounds what is scanned, whatever sizes headers claim.

@@ -5,7 +5,8 @@
 
 use super::{Format, OutputArgs, ScanArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::config::{Baseline, Config};
-use crate::report::{self, Finding, Report, RuleMeta, Summary};
+use crate::registry::Registry;
+use crate::report::{self, Category, Finding, Report, RuleMeta, Summary};
 use crate::scan::{self, Pipeline};
 use crate::secrets::Scanner;
 use crate::source::walk::{self, WalkOptions};
@@ -16,7 +17,9 @@ use std::time::Instant;
 
 /// The built-in rules less those the config disables, plus its custom rules.
 pub(super) fn build_scanner(cfg: &Config, chunk: Option<usize>) -> anyhow::Result<Scanner> {
-    let mut rules: Vec<_> = Scanner::builtin_rules()?
+    let builtin = Scanner::builtin_rules()?;
+    crate::registry::check_config(cfg, builtin.iter().map(|r| r.spec.id.as_str()))?;
+    let mut rules: Vec<_> = builtin
         .into_iter()
         .filter(|r| cfg.rule_enabled(&r.spec.id))
         .collect();
@@ -35,10 +38,6 @@ pub(super) fn build_scanner(cfg: &Config, chunk: Option<usize>) -> anyhow::Resul
         scanner = scanner.with_chunk_size(c);
     }
     Ok(scanner)
-}
-
-pub(super) fn secret_rule_metas(scanner: &Scanner) -> Vec<RuleMeta> {
-    scanner.rules().iter().map(|r| r.meta.clone()).collect()
 }
 
 /// The paths named, or `.` when none are.
@@ -80,10 +79,11 @@ pub(super) struct Scanned {
 /// A tree scan, or a git one (`--staged`, `--git-range`, `--history`).
 pub(super) fn run_scan(a: &ScanArgs, cfg: &Config) -> anyhow::Result<Scanned> {
     let scanner = build_scanner(cfg, a.chunk_size)?.with_explain_drops(a.explain_drops);
-    let mut rules = secret_rule_metas(&scanner);
+    let mut categories = vec![Category::Secret];
     if !a.no_dockerfile {
-        rules.extend(crate::dockerfile::rules());
+        categories.push(Category::Dockerfile);
     }
+    let rules = Registry::active(&scanner, cfg).of(&categories);
     let paths = paths_or_dot(&a.paths);
     let progress = report::progress::Progress::start(!a.output.no_progress);
     let git = a.staged || a.git_range.is_some();
@@ -93,6 +93,7 @@ pub(super) fn run_scan(a: &ScanArgs, cfg: &Config) -> anyhow::Result<Scanned> {
         include_binary: a.include_binary && !git,
         // A history audit does not lint past Dockerfiles nobody can act on.
         lint_dockerfiles: !a.no_dockerfile && !history,
+        disabled_rules: cfg.disabled.clone(),
         ..scan::Options::default()
     };
     let pipeline = Pipeline::new(&scanner, scan_opts).with_progress(progress.counters.clone());
@@ -255,16 +256,13 @@ pub(super) fn finish(
     })
 }
 
-/// Every rule's documentation (secret, Dockerfile, image) with the config's
-/// custom rules, and the scanner holding the secret rules' specs.
-pub(super) fn all_rules(config: Option<&Path>) -> anyhow::Result<(Vec<RuleMeta>, Scanner)> {
+/// The registry of every enabled rule (secret, Dockerfile, image, the
+/// config's own), and the scanner holding the secret rules' specs.
+pub(super) fn all_rules(config: Option<&Path>) -> anyhow::Result<(Registry, Scanner)> {
     let cfg = match config {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
     let scanner = build_scanner(&cfg, None)?;
-    let mut metas = secret_rule_metas(&scanner);
-    metas.extend(crate::dockerfile::rules());
-    metas.extend(crate::source::image::rules());
-    Ok((metas, scanner))
+    Ok((Registry::active(&scanner, &cfg), scanner))
 }

@@ -17,6 +17,7 @@ pub fn run(a: &DockerfileArgs) -> anyhow::Result<i32> {
         lint_dockerfiles: true,
         dockerfiles_only: true,
         target_stage: a.target.clone(),
+        disabled_rules: cfg.disabled.clone(),
         ..scan::Options::default()
     };
     let pipeline = Pipeline::new(&scanner, scan_opts);
@@ -55,7 +56,8 @@ pub fn run(a: &DockerfileArgs) -> anyhow::Result<i32> {
     let scanned = Scanned {
         findings,
         summary,
-        rules: crate::dockerfile::rules(),
+        rules: crate::registry::Registry::active(&scanner, &cfg)
+            .of(&[crate::report::Category::Dockerfile]),
     };
     finish(scanned, &a.output, &cfg, &root, start)
 }

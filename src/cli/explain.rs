@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 pub fn run(id: &str, config: Option<&Path>) -> anyhow::Result<i32> {
-    let (metas, scanner) = all_rules(config)?;
-    let Some(meta) = metas.iter().find(|m| m.id == id) else {
-        let mut near: Vec<&str> = metas
+    let (registry, scanner) = all_rules(config)?;
+    let Some(meta) = registry.get(id) else {
+        let mut near: Vec<&str> = registry
+            .rules()
             .iter()
             .map(|m| m.id.as_str())
             .filter(|m| m.contains(id) || id.contains(*m))

@@ -1,6 +1,6 @@
 //! `stowaway image ARCHIVE…`: audit container image archives.
 
-use super::common::{build_scanner, finish, secret_rule_metas, Scanned};
+use super::common::{build_scanner, finish, Scanned};
 use super::ImageArgs;
 use crate::config::Config;
 use crate::report::Summary;
@@ -11,13 +11,16 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<i32> {
     let start = Instant::now();
     let cfg = Config::discover(a.output.config.as_deref(), Path::new("."))?;
     let scanner = build_scanner(&cfg, None)?;
-    let mut rules = secret_rule_metas(&scanner);
-    rules.extend(crate::source::image::rules());
+    let rules = crate::registry::Registry::active(&scanner, &cfg).of(&[
+        crate::report::Category::Secret,
+        crate::report::Category::Image,
+    ]);
     let opts = crate::source::image::ImageOptions {
         max_layer_bytes: a.max_layer_bytes,
         max_file_bytes: a.max_file_bytes,
         include_binary: a.include_binary,
         max_nesting: a.max_nesting,
+        disabled_rules: cfg.disabled.clone(),
     };
     let mut findings = Vec::new();
     let mut summary = Summary::default();

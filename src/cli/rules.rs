@@ -6,16 +6,17 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 pub fn run(format: RulesFormat, config: Option<&Path>) -> anyhow::Result<i32> {
-    let (metas, _) = all_rules(config)?;
+    let (registry, _) = all_rules(config)?;
+    let metas = registry.rules();
     let mut out = String::new();
     match format {
         RulesFormat::Json => {
-            out = serde_json::to_string_pretty(&metas)?;
+            out = serde_json::to_string_pretty(metas)?;
             out.push('\n');
         }
         RulesFormat::Text => {
             let w = metas.iter().map(|m| m.id.len()).max().unwrap_or(10);
-            for m in &metas {
+            for m in metas {
                 let _ = writeln!(
                     out,
                     "{:<w$}  {:<8}  {:<10}  {}",

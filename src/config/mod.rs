@@ -55,6 +55,8 @@ pub struct Config {
     allow_paths: Option<GlobSet>,
     pub allow_secrets: Vec<regex::Regex>,
     pub disabled: Vec<String>,
+    /// The line of each `disabled` id in the file, for errors.
+    disabled_lines: Vec<Option<usize>>,
     pub custom_rules: Vec<Rule>,
 }
 
@@ -162,12 +164,19 @@ impl Config {
                     .map_err(|e| err(at, e.to_string().replacen(&format!("{file}: "), "", 1)))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let disabled_lines = parsed
+            .rules
+            .disable
+            .iter()
+            .map(|id| line_of(&format!("\"{id}\"")).or_else(|| line_of(id)))
+            .collect();
         Ok(Config {
             file: None,
             base: None,
             allow_paths,
             allow_secrets,
             disabled: parsed.rules.disable,
+            disabled_lines,
             custom_rules,
         })
     }
@@ -184,6 +193,26 @@ impl Config {
             .and_then(|b| path.strip_prefix(b))
             .and_then(|p| p.strip_prefix('/'));
         globs.is_match(path) || rel.is_some_and(|r| globs.is_match(r))
+    }
+
+    /// Every rule id the config names must exist (`exists`, or one of its
+    /// own rules): a misspelled id under `[rules] disable` would otherwise
+    /// leave the rule on without a word.
+    pub fn check_rule_ids(&self, exists: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
+        let own = |id: &str| self.custom_rules.iter().any(|r| r.spec.id == id);
+        for (i, id) in self.disabled.iter().enumerate() {
+            if !exists(id) && !own(id) {
+                return Err(ConfigError {
+                    file: self
+                        .file
+                        .as_ref()
+                        .map_or_else(|| "config".into(), |f| f.display().to_string()),
+                    line: self.disabled_lines.get(i).copied().flatten(),
+                    message: format!("rules.disable: no rule `{id}` (`stowaway rules` lists them)"),
+                });
+            }
+        }
+        Ok(())
     }
 
     pub fn rule_enabled(&self, id: &str) -> bool {
@@ -225,6 +254,18 @@ mod tests {
         let s = e.to_string();
         assert!(s.contains("my-rule") && s.contains("invalid regex"), "{s}");
         assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn unknown_disabled_rule_is_an_error_naming_it() {
+        let text = "[rules]\ndisable = [\n  \"aws-access-key-id\",\n  \"aws-acess-key-id\",\n]\n";
+        let c = Config::parse("c.toml", text).unwrap();
+        let e = c
+            .check_rule_ids(|id| id == "aws-access-key-id")
+            .unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        assert!(e.to_string().contains("`aws-acess-key-id`"), "{e}");
+        assert!(c.check_rule_ids(|id| id.starts_with("aws-")).is_ok());
     }
 
     #[test]

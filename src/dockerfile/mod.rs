@@ -90,6 +90,17 @@ pub fn rules() -> Vec<RuleMeta> {
 /// Lint one Dockerfile. Parse errors become `dockerfile-parse-error`
 /// findings; inline ignores are applied; findings carry `display_path`.
 pub fn lint(display_path: &str, content: &[u8], opts: &LintOptions) -> Vec<Finding> {
+    lint_except(display_path, content, opts, &[])
+}
+
+/// [`lint`] without the rules in `disabled` (the config's `[rules]
+/// disable`): they do not run.
+pub fn lint_except(
+    display_path: &str,
+    content: &[u8],
+    opts: &LintOptions,
+    disabled: &[String],
+) -> Vec<Finding> {
     let text = String::from_utf8_lossy(content);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let df = parser::parse(text);
@@ -100,7 +111,10 @@ pub fn lint(display_path: &str, content: &[u8], opts: &LintOptions) -> Vec<Findi
         .map(|d| context::Context::load(d, file_name));
     let ctx = Ctx::new(display_path, text, &df, opts, context);
     let mut out = Vec::new();
-    for rule in rules::all() {
+    for rule in rules::all()
+        .iter()
+        .filter(|r| !disabled.contains(&r.meta.id))
+    {
         (rule.check)(&ctx, &rule.meta, &mut out);
     }
     ignore::apply(&df, &mut out);

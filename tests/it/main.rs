@@ -27,6 +27,7 @@ mod precision;
 mod precommit;
 mod props;
 mod redaction;
+mod registry;
 mod rules;
 mod sarif_limits;
 mod snapshots;

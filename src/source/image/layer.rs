@@ -240,7 +240,7 @@ pub(crate) fn scan_layer<R: Read>(
                     left: opts.max_layer_bytes,
                     hit: hit.clone(),
                 };
-                walk(capped, pipeline, &mut result)
+                walk(capped, pipeline, opts, &mut result)
             }
             Err(e) => Err(format!("cannot start decompression: {e}")),
         }
@@ -273,7 +273,12 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// Walk the layer's tar. `Err` says what broke (after the last good entry).
-fn walk<R: Read>(reader: R, pipeline: &Pipeline<'_>, out: &mut LayerResult) -> Result<(), String> {
+fn walk<R: Read>(
+    reader: R,
+    pipeline: &Pipeline<'_>,
+    opts: &ImageOptions,
+    out: &mut LayerResult,
+) -> Result<(), String> {
     let mut archive = tar::Archive::new(reader);
     let entries = archive
         .entries()
@@ -308,7 +313,9 @@ fn walk<R: Read>(reader: R, pipeline: &Pipeline<'_>, out: &mut LayerResult) -> R
         if path.is_empty() {
             continue;
         }
-        if let Some(git) = checks::git_dir(&path, kind.is_dir()) {
+        if let Some(git) =
+            checks::git_dir(&path, kind.is_dir()).filter(|_| opts.runs(checks::GIT_DIR))
+        {
             if git_dirs.insert(git.clone()) {
                 out.found.push(checks::git_directory(&git));
             }
@@ -323,7 +330,9 @@ fn walk<R: Read>(reader: R, pipeline: &Pipeline<'_>, out: &mut LayerResult) -> R
             if mode & 0o1000 != 0 {
                 out.index.sticky.insert(path.clone());
             }
-            if let Some(f) = checks::world_writable_dir(&facts) {
+            if let Some(f) =
+                checks::world_writable_dir(&facts).filter(|_| opts.runs(checks::WORLD_WRITABLE))
+            {
                 out.found.push(f);
             }
             continue;
@@ -354,7 +363,11 @@ fn walk<R: Read>(reader: R, pipeline: &Pipeline<'_>, out: &mut LayerResult) -> R
             }
             _ => {}
         }
-        out.found.extend(checks::file_checks(&facts));
+        out.found.extend(
+            checks::file_checks(&facts)
+                .into_iter()
+                .filter(|f| opts.runs(&f.rule_id)),
+        );
         if mode & 0o002 != 0 {
             out.world_writable.push(WorldWritable {
                 path: path.clone(),

@@ -49,6 +49,15 @@ pub struct ImageOptions {
     pub max_nesting: u32,
     /// Scan files with a NUL in their first 8 KiB too.
     pub include_binary: bool,
+    /// `image-` rules the config disables: they do not run.
+    pub disabled_rules: Vec<String>,
+}
+
+impl ImageOptions {
+    /// Whether the image rule `id` runs.
+    pub(crate) fn runs(&self, id: &str) -> bool {
+        !self.disabled_rules.iter().any(|d| d == id)
+    }
 }
 
 impl Default for ImageOptions {
@@ -58,6 +67,7 @@ impl Default for ImageOptions {
             max_file_bytes: 256 << 20,
             max_nesting: 8,
             include_binary: false,
+            disabled_rules: Vec::new(),
         }
     }
 }
@@ -247,7 +257,7 @@ fn assemble(
             let exposed = occ
                 .iter()
                 .any(|&(ii, li)| !sticky_parent(&c, &images[ii], li, &ww.path));
-            if exposed {
+            if exposed && opts.runs(checks::WORLD_WRITABLE) {
                 emit(checks::world_writable_file(&ww.path, ww.mode), false);
             }
         }
@@ -276,7 +286,10 @@ fn assemble(
                 }
             }
         }
-        for cf in config::scan_config(cfg, scanner) {
+        for cf in config::scan_config(cfg, scanner)
+            .into_iter()
+            .filter(|cf| opts.runs(&cf.finding.rule_id))
+        {
             let mut f = cf.finding;
             let img = &images[first];
             let layer = cf
