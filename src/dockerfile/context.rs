@@ -53,6 +53,12 @@ impl Context {
                 break;
             }
         }
+        // `Dockerfile` given bare: its parent is "", the current directory.
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
         Context {
             dir: dir.to_path_buf(),
             ignore,

@@ -259,6 +259,17 @@ fn copy_ignored_file_as_buildkits_tests_have_it() {
         "# check=skip=CopyIgnoredFile\nFROM scratch\nCOPY Dockerfile .\n",
     );
     assert!(of(&f, "dockerfile-copy-ignored-file").is_empty());
+    // the context root: reported only when nothing of it is left
+    let root = "\nFROM scratch\nCOPY . .\n";
+    for (ignore, warn) in [
+        ("\n**\n!Dockerfile\n", false),
+        ("\n.*\n", false),
+        ("\n*\n", true),
+    ] {
+        write(d, &[(".dockerignore", ignore)]);
+        let n = of(&lint_in(d, root), "dockerfile-copy-ignored-file").len();
+        assert_eq!(n, usize::from(warn), "{ignore:?}");
+    }
     // the ignore file is about the context, not about stage paths
     write(d, &[(".dockerignore", "\nfoobar\n")]);
     let text = "\nFROM scratch AS base\nCOPY Dockerfile /foobar\nADD Dockerfile /windy\n\nFROM base\nCOPY --from=base /foobar /Dockerfile\n";

@@ -292,7 +292,10 @@ fn carry(
 }
 
 fn check_ignored(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
-    let Some(ignore) = ctx.context.as_ref().and_then(|c| c.ignore.as_ref()) else {
+    let Some(c) = ctx.context.as_ref() else {
+        return;
+    };
+    let Some(ignore) = c.ignore.as_ref() else {
         return;
     };
     for inst in ctx.effective() {
@@ -312,7 +315,15 @@ fn check_ignored(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
                 continue;
             }
             let p = clean(src.value.trim_start_matches('/'));
-            if ignore.excludes(&p) {
+            // The root itself is never excluded; BuildKit's tests warn for
+            // `COPY .` when the ignore file leaves nothing of it (`*`), not
+            // when a file survives (`.*`, or `**` with `!Dockerfile`).
+            let excluded = if p == "." {
+                c.files_under("").is_empty()
+            } else {
+                ignore.excludes(&p)
+            };
+            if excluded {
                 out.push(ctx.finding(
                     meta,
                     format!("{verb} source `{p}` is excluded by .dockerignore, so it is not in the build context"),
