@@ -20,8 +20,9 @@ impl Registry {
     pub fn active(scanner: &Scanner, cfg: &Config) -> Registry {
         let mut rules: Vec<RuleMeta> = scanner.rules().iter().map(|r| r.meta.clone()).collect();
         rules.extend(
-            crate::dockerfile::rules()
+            crate::secrets::files::rules()
                 .into_iter()
+                .chain(crate::dockerfile::rules())
                 .chain(crate::source::image::rules())
                 .filter(|m| cfg.rule_enabled(&m.id)),
         );
@@ -58,6 +59,7 @@ pub fn check_config<'a>(
     let mut known: std::collections::HashSet<String> =
         builtin_secrets.map(str::to_string).collect();
     known.extend(crate::dockerfile::rules().into_iter().map(|m| m.id));
+    known.extend(crate::secrets::files::rules().into_iter().map(|m| m.id));
     known.extend(crate::source::image::rules().into_iter().map(|m| m.id));
     cfg.check_rule_ids(|id| known.contains(id))
 }

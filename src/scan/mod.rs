@@ -21,7 +21,7 @@ use crate::dockerfile;
 use crate::report::progress::Counters;
 use crate::report::Finding;
 use crate::secrets::engine::Outcome;
-use crate::secrets::{RawMatch, ScanScratch, Scanner};
+use crate::secrets::{files, RawMatch, ScanScratch, Scanner};
 use crate::source::decode::TextReader;
 use std::io::{self, Read};
 use std::ops::RangeInclusive;
@@ -89,6 +89,8 @@ pub struct Worker {
     raw: Vec<RawMatch>,
     /// A Dockerfile's bytes (the linter needs them whole).
     content: Vec<u8>,
+    /// A credential file's bytes (its detector needs them whole).
+    whole: Vec<u8>,
     /// This item's findings, before the Dockerfile and added-line filters.
     found: Vec<Finding>,
 }
@@ -193,12 +195,41 @@ impl<'a> Pipeline<'a> {
     }
 
     /// Run the engine over `reader`; the bytes scanned, `None` for a
-    /// skipped binary.
+    /// skipped binary. A credential file (by name) is read whole, up to
+    /// [`files::MAX_FILE`], so its detector can run on it too.
     fn stream<R: Read>(
         &self,
         w: &mut Worker,
         display: &str,
+        mut reader: R,
+        sink: &mut Sink,
+    ) -> io::Result<Option<u64>> {
+        let Some(format) = files::Format::of(display) else {
+            return self.stream_with(w, display, reader, None, sink);
+        };
+        let mut whole = std::mem::take(&mut w.whole);
+        whole.clear();
+        let read = (&mut reader)
+            .take(files::MAX_FILE as u64 + 1)
+            .read_to_end(&mut whole);
+        let result = match read {
+            Err(e) => Err(e),
+            Ok(n) if n > files::MAX_FILE => {
+                let all = io::Cursor::new(&whole[..]).chain(reader);
+                self.stream_with(w, display, all, None, sink)
+            }
+            Ok(_) => self.stream_with(w, display, &whole[..], Some((format, &whole[..])), sink),
+        };
+        w.whole = whole;
+        result
+    }
+
+    fn stream_with<R: Read>(
+        &self,
+        w: &mut Worker,
+        display: &str,
         reader: R,
+        whole: Option<(files::Format, &[u8])>,
         sink: &mut Sink,
     ) -> io::Result<Option<u64>> {
         w.raw.clear();
@@ -209,12 +240,38 @@ impl<'a> Pipeline<'a> {
             !self.opts.include_binary,
             &mut w.raw,
         );
+        let mut detected = files::Analysis::default();
+        if let (Some((format, text)), Ok(Outcome::Scanned { .. })) = (whole, &result) {
+            detected = files::analyze(self.scanner, format, text);
+            files::merge(self.scanner, &mut w.raw, &mut detected);
+        }
         // What was found before a read error is kept.
-        for m in w.raw.drain(..) {
+        for mut m in w.raw.drain(..) {
+            let decoded = match files::refine(self.scanner, &m) {
+                files::Refined::Drop => continue,
+                files::Refined::Keep => None,
+                files::Refined::Decoded { rule, encoding } => {
+                    m.rule = rule;
+                    Some(encoding)
+                }
+            };
             if m.allowed_inline {
                 sink.summary.suppressed += 1;
-            } else {
-                w.found.push(self.scanner.finding(&m, display.to_string()));
+                continue;
+            }
+            let mut f = self.scanner.finding(&m, display.to_string());
+            if let Some(e) = decoded {
+                files::mark_decoded(&mut f, e);
+            }
+            w.found.push(f);
+        }
+        if let Some((_, text)) = whole {
+            for m in &detected.found {
+                if files::allowed_inline(text, m.start, m.end) {
+                    sink.summary.suppressed += 1;
+                } else {
+                    w.found.push(files::finding(self.scanner, m, text, display));
+                }
             }
         }
         match result? {

@@ -35,7 +35,7 @@ pub const BINARY_PROBE: usize = 8192;
 
 /// Markers that allow a finding on its line, ours and those of the tools
 /// users migrate from.
-const INLINE_ALLOW: &[&str] = &[
+pub(crate) const INLINE_ALLOW: &[&str] = &[
     "stowaway:allow",
     "gitleaks:allow",
     "pragma: allowlist secret",

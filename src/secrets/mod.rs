@@ -5,9 +5,12 @@
 //!   and compiles them;
 //! - [`validate`] holds the checks a regex cannot express;
 //! - [`engine`] is the hot loop: one aho-corasick pass per buffer, then each
-//!   hit's rules confirm in a window around it.
+//!   hit's rules confirm in a window around it;
+//! - [`files`] holds the credential-file detectors (chosen by file name and
+//!   structure) and the bounded decoding of encoded values.
 
 pub mod engine;
+pub mod files;
 mod filler;
 mod keywords;
 pub mod literal;

@@ -13,6 +13,7 @@ mod bad_input;
 mod baseline;
 mod cli_scan;
 mod closed_stdout;
+mod credfiles;
 mod dockerfile_context;
 mod dockerfile_corpus;
 mod dockerfile_parser;
