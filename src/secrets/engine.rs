@@ -466,6 +466,13 @@ impl Scanner {
             let locs =
                 scratch.locs[rule as usize].get_or_insert_with(|| r.regex().capture_locations());
             let hay_w = &hay[..we];
+            // A window opens at a line start. Search from the line break
+            // before it, so a rule's leading `(?:^|[^…])` boundary can see
+            // it: a token at the start of any line but the first was missed.
+            let line_start = ws;
+            if ws > 0 && hay[ws - 1] == b'\n' {
+                ws -= 1;
+            }
             while ws <= we {
                 let Some(m) = r.regex().captures_read_at(locs, hay_w, ws) else {
                     break;
@@ -481,14 +488,20 @@ impl Scanner {
                 if ss >= se {
                     continue;
                 }
+                // A match that begins on that line break starts on its line.
+                let m_start = if m.start() + 1 == line_start {
+                    line_start
+                } else {
+                    m.start()
+                };
                 let cand = Cand {
                     rule,
-                    m_start: m.start(),
+                    m_start,
                     m_end: m.end(),
                     s_start: ss,
                     s_end: se,
                 };
-                match self.confirm(r, hay, m.start(), ss, se, scratch.kind) {
+                match self.confirm(r, hay, m_start, ss, se, scratch.kind) {
                     Ok(()) => scratch.cands.push(cand),
                     Err(why) => {
                         // A provider's shape that fails the provider's own

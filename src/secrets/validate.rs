@@ -13,6 +13,7 @@ pub enum Validator {
     PrivateKey,
     NotPlaceholder,
     SentryOrgToken,
+    AtlassianDcPat,
 }
 
 impl std::str::FromStr for Validator {
@@ -25,9 +26,10 @@ impl std::str::FromStr for Validator {
             "private-key" => Validator::PrivateKey,
             "not-placeholder" => Validator::NotPlaceholder,
             "sentry-org-token" => Validator::SentryOrgToken,
+            "atlassian-dc-pat" => Validator::AtlassianDcPat,
             other => {
                 return Err(format!(
-                "unknown validator `{other}` (expected github-checksum, npm-checksum, jwt, private-key, not-placeholder or sentry-org-token)"
+                "unknown validator `{other}` (expected github-checksum, npm-checksum, jwt, private-key, not-placeholder, sentry-org-token or atlassian-dc-pat)"
             ))
             }
         })
@@ -44,6 +46,7 @@ impl Validator {
             Validator::PrivateKey => "private-key",
             Validator::NotPlaceholder => "not-placeholder",
             Validator::SentryOrgToken => "sentry-org-token",
+            Validator::AtlassianDcPat => "atlassian-dc-pat",
         }
     }
 
@@ -54,6 +57,7 @@ impl Validator {
             Validator::PrivateKey => private_key_ok(secret),
             Validator::NotPlaceholder => !looks_like_placeholder(secret),
             Validator::SentryOrgToken => sentry_org_token_ok(secret),
+            Validator::AtlassianDcPat => atlassian_dc_pat_ok(secret),
         }
     }
 }
@@ -537,6 +541,28 @@ pub fn is_secret_name(name: &str) -> bool {
     SECRET.iter().any(|w| lower.contains(w))
 }
 
+/// Atlassian Data Center / Server personal access tokens are base64 of
+/// `<numeric token id>:<20 random bytes>` (44 characters); a random base64
+/// run of that length almost never decodes to digits and a colon.
+fn atlassian_dc_pat_ok(token: &str) -> bool {
+    let body = token.strip_prefix("BBDC-").unwrap_or(token);
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(body) else {
+        return false;
+    };
+    let Some(colon) = raw.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    (6..=20).contains(&colon)
+        && raw[..colon].iter().all(u8::is_ascii_digit)
+        && raw.len() - colon > 16
+        && has_no_long_run(&raw[colon + 1..])
+}
+
+/// Random bytes do not repeat one value four times in a row.
+fn has_no_long_run(b: &[u8]) -> bool {
+    b.windows(4).all(|w| w.iter().any(|&x| x != w[0]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -684,5 +710,30 @@ mod tests {
         ] {
             assert!(!is_secret_name(n), "{n}");
         }
+    }
+
+    #[test]
+    fn atlassian_dc_pat_is_digits_colon_random() {
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let mut good = b"588925395905:".to_vec();
+        good.extend_from_slice(&[
+            0x20, 0x5b, 0xf5, 0x2e, 0x16, 0x3c, 0x4a, 0x0a, 0xe9, 0xc9, 0x8e, 0x7b, 0xaa, 0x6a,
+            0xe9, 0x53, 0xb4, 0x96, 0xde, 0x8c,
+        ]);
+        let tok = b64(&good);
+        assert_eq!(tok.len(), 44);
+        assert!(atlassian_dc_pat_ok(&tok));
+        assert!(atlassian_dc_pat_ok(&format!("BBDC-{tok}")));
+        // Letters in the id, no colon, a run of one byte, not base64.
+        assert!(!atlassian_dc_pat_ok(&b64(
+            b"58a925395905:abcdefghijklmnopqrst"
+        )));
+        assert!(!atlassian_dc_pat_ok(&b64(&[7u8; 33])));
+        assert!(!atlassian_dc_pat_ok(&b64(
+            b"588925395905:\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+        )));
+        assert!(!atlassian_dc_pat_ok(
+            "NTg4OTI1Mzk1OTA1OiBb9S4WPEoK6cmOe6pq6VO0lt6!"
+        ));
     }
 }

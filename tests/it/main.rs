@@ -23,6 +23,7 @@ mod git_range;
 mod git_source;
 mod image_fixtures;
 mod image_hostile;
+mod line_start;
 mod no_network;
 mod precision;
 mod precommit;
