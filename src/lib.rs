@@ -9,6 +9,8 @@
 //!   added-line filter;
 //! - [`secrets`] matches the rule set over those bytes;
 //! - [`dockerfile`] parses and lints Dockerfiles;
+//! - [`image`] audits what [`source::image`] read from an image archive:
+//!   the image rules, the config's secrets, the deletion verdicts;
 //! - [`config`] decides what the user has allowed or baselined;
 //! - [`registry`] is the one list of rules (secret, Dockerfile, image) that
 //!   `rules`, `explain`, SARIF and config validation read;
@@ -18,6 +20,7 @@
 pub mod cli;
 pub mod config;
 pub mod dockerfile;
+pub mod image;
 pub mod registry;
 pub mod report;
 pub mod scan;

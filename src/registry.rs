@@ -23,7 +23,7 @@ impl Registry {
             crate::secrets::files::rules()
                 .into_iter()
                 .chain(crate::dockerfile::rules())
-                .chain(crate::source::image::rules())
+                .chain(crate::image::rules())
                 .filter(|m| cfg.rule_enabled(&m.id)),
         );
         Registry { rules }
@@ -60,6 +60,6 @@ pub fn check_config<'a>(
         builtin_secrets.map(str::to_string).collect();
     known.extend(crate::dockerfile::rules().into_iter().map(|m| m.id));
     known.extend(crate::secrets::files::rules().into_iter().map(|m| m.id));
-    known.extend(crate::source::image::rules().into_iter().map(|m| m.id));
+    known.extend(crate::image::rules().into_iter().map(|m| m.id));
     cfg.check_rule_ids(|id| known.contains(id))
 }

@@ -24,7 +24,7 @@ use archive::{gzip, outer, zstd, Layer};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use stowaway::secrets::Scanner;
-use stowaway::source::image::{audit_reader, ImageOptions};
+use stowaway::image::{audit_reader, ImageOptions};
 
 fn scanner() -> &'static Scanner {
     static S: OnceLock<Scanner> = OnceLock::new();

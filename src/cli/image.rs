@@ -15,7 +15,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<i32> {
         crate::report::Category::Secret,
         crate::report::Category::Image,
     ]);
-    let opts = crate::source::image::ImageOptions {
+    let opts = crate::image::ImageOptions {
         max_layer_bytes: a.max_layer_bytes,
         max_file_bytes: a.max_file_bytes,
         include_binary: a.include_binary,
@@ -25,7 +25,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<i32> {
     let mut findings = Vec::new();
     let mut summary = Summary::default();
     for archive in &a.archives {
-        let (f, s) = crate::source::image::audit(archive, &scanner, &opts);
+        let (f, s) = crate::image::audit(archive, &scanner, &opts);
         findings.extend(f);
         summary.merge(s);
     }

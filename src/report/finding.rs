@@ -101,6 +101,37 @@ pub struct RuleMeta {
     pub equivalents: Vec<String>,
 }
 
+/// A rule's documentation in the one shape Dockerfile and image rules
+/// share, rendered into [`RuleMeta::help`].
+pub struct Doc<'a> {
+    pub what: &'a str,
+    pub why: &'a str,
+    /// Dockerfile lines that show the problem.
+    pub example: &'a str,
+    pub fix: &'a str,
+    /// Where to read more (benchmarks, vendor documentation).
+    pub references: &'a [&'a str],
+}
+
+impl Doc<'_> {
+    /// The Markdown `explain` and SARIF show.
+    pub fn help(&self) -> String {
+        let mut help = format!(
+            "{}\n\n**Why it matters.** {}\n\n**Example**\n\n```dockerfile\n{}\n```\n\n**Fix.** {}\n",
+            self.what,
+            self.why,
+            self.example.trim_end(),
+            self.fix
+        );
+        if !self.references.is_empty() {
+            help.push_str("\n**References.** ");
+            help.push_str(&self.references.join(", "));
+            help.push('\n');
+        }
+        help
+    }
+}
+
 /// A place in a file. Lines and columns are 1-based; columns count Unicode
 /// code points; `end_column` is exclusive (one past the last character), as
 /// in SARIF.

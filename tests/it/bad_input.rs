@@ -939,7 +939,7 @@ fn nested_oci(depth: usize, layer_data: &[u8]) -> Vec<u8> {
 
 #[test]
 fn index_nesting_cap_never_drops_a_layer_silently() {
-    use stowaway::source::image::{audit_reader, ImageOptions};
+    use stowaway::image::{audit_reader, ImageOptions};
     let scanner = stowaway::secrets::Scanner::builtin().unwrap();
     let secret = token('K');
     let l = layer(&[("etc/k.env", &secret_line('K'))]);

@@ -4,8 +4,8 @@
 
 use crate::common::image::{describe, scanner, with_rule};
 use std::path::PathBuf;
+use stowaway::image::{audit, audit_reader, ImageOptions};
 use stowaway::report::{Finding, Summary};
-use stowaway::source::image::{audit, audit_reader, ImageOptions};
 
 // The fake secrets the setup script plants.
 const DELETED_KEY: &str = "AKIAZ3MHQ7RXK2LPV4TD";

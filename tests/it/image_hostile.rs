@@ -5,8 +5,8 @@
 
 use crate::common::archive::{docker_save, gzip, header, outer, zstd, Layer};
 use crate::common::image::{describe, scanner, with_rule};
+use stowaway::image::{audit, audit_reader, rules, ImageOptions};
 use stowaway::report::{Finding, Summary};
-use stowaway::source::image::{audit, audit_reader, rules, ImageOptions};
 
 const KEY_A: &str = "AKIAQ2W3E4R5T6Y7U8I9";
 const KEY_B: &str = "AKIAZ9X8C7V6B5N4M3L2";
@@ -385,7 +385,7 @@ fn image_checks() {
     assert!(paths("image-runs-as-root").is_empty(), "User is app");
     for rule in rules() {
         assert!(rule.id.starts_with("image-"));
-        assert!(rule.help.contains("**Fix:**"), "{}", rule.id);
+        assert!(rule.help.contains("**Fix.**"), "{}", rule.id);
     }
 }
 

@@ -40,13 +40,14 @@ pub(crate) fn rule(
     tags: &[&str],
     check: Check,
 ) -> Rule {
-    let help = format!(
-        "{}\n\n**Why it matters.** {}\n\n**Example**\n\n```dockerfile\n{}\n```\n\n**Fix.** {}\n",
-        doc.what,
-        doc.why,
-        doc.example.trim_end(),
-        doc.fix
-    );
+    let help = crate::report::Doc {
+        what: doc.what,
+        why: doc.why,
+        example: doc.example,
+        fix: doc.fix,
+        references: &[],
+    }
+    .help();
     Rule {
         meta: RuleMeta {
             id: id.to_string(),

@@ -7,7 +7,7 @@
 //! `manifest.json` last.
 
 use super::layer::{self, normalize, parent, Compression, LayerResult};
-use super::ImageOptions;
+use super::Limits;
 use crate::scan::Pipeline;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -59,7 +59,7 @@ impl Collected {
         size: u64,
         mut rest: R,
         pipeline: &Pipeline<'_>,
-        opts: &ImageOptions,
+        limits: &Limits,
     ) -> io::Result<()> {
         let mut head = Vec::with_capacity(512);
         (&mut rest).take(512).read_to_end(&mut head)?;
@@ -67,7 +67,7 @@ impl Collected {
             // A layer (or a tar we take for one): stream it through the scanner.
             let named_by_digest = name.starts_with("blobs/");
             let mut chained = Cursor::new(head).chain(rest);
-            let result = layer::scan_layer(&mut chained, c, !named_by_digest, pipeline, opts);
+            let result = layer::scan_layer(&mut chained, c, !named_by_digest, pipeline, limits);
             // Drain what the scan did not read, so the outer tar stays in step.
             io::copy(&mut chained, &mut io::sink())?;
             self.layer_order.push(name.clone());
@@ -95,21 +95,21 @@ impl Collected {
 
 /// Open `archive` (`-` = standard input, a directory = an OCI layout) and
 /// make the one pass.
-pub(crate) fn collect(archive: &str, pipeline: &Pipeline<'_>, opts: &ImageOptions) -> Collected {
+pub(crate) fn collect(archive: &str, pipeline: &Pipeline<'_>, limits: &Limits) -> Collected {
     let mut c = Collected::default();
     if archive == "-" {
         let stdin = io::stdin();
-        collect_tar(stdin.lock(), pipeline, opts, &mut c);
+        collect_tar(stdin.lock(), pipeline, limits, &mut c);
         return c;
     }
     let path = Path::new(archive);
     match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => collect_dir(path, pipeline, opts, &mut c),
+        Ok(m) if m.is_dir() => collect_dir(path, pipeline, limits, &mut c),
         Ok(_) => match std::fs::File::open(path) {
             Ok(f) => collect_tar(
                 io::BufReader::with_capacity(256 << 10, f),
                 pipeline,
-                opts,
+                limits,
                 &mut c,
             ),
             Err(e) => c.errors.push(format!("cannot open: {e}")),
@@ -123,19 +123,14 @@ pub(crate) fn collect(archive: &str, pipeline: &Pipeline<'_>, opts: &ImageOption
 pub(crate) fn collect_reader<R: Read>(
     input: R,
     pipeline: &Pipeline<'_>,
-    opts: &ImageOptions,
+    limits: &Limits,
 ) -> Collected {
     let mut c = Collected::default();
-    collect_tar(input, pipeline, opts, &mut c);
+    collect_tar(input, pipeline, limits, &mut c);
     c
 }
 
-fn collect_tar<R: Read>(
-    mut input: R,
-    pipeline: &Pipeline<'_>,
-    opts: &ImageOptions,
-    c: &mut Collected,
-) {
+fn collect_tar<R: Read>(mut input: R, pipeline: &Pipeline<'_>, limits: &Limits, c: &mut Collected) {
     let mut head = Vec::with_capacity(512);
     if let Err(e) = (&mut input).take(512).read_to_end(&mut head) {
         c.errors.push(format!("cannot read: {e}"));
@@ -200,7 +195,7 @@ fn collect_tar<R: Read>(
             }
             k if k.is_file() => {
                 let size = entry.size();
-                if let Err(e) = c.entry(name, size, &mut entry, pipeline, opts) {
+                if let Err(e) = c.entry(name, size, &mut entry, pipeline, limits) {
                     c.errors
                         .push(format!("corrupt or truncated archive in `{last}`: {e}"));
                     return;
@@ -211,7 +206,7 @@ fn collect_tar<R: Read>(
     }
 }
 
-fn collect_dir(root: &Path, pipeline: &Pipeline<'_>, opts: &ImageOptions, c: &mut Collected) {
+fn collect_dir(root: &Path, pipeline: &Pipeline<'_>, limits: &Limits, c: &mut Collected) {
     let mut stack = vec![root.to_path_buf()];
     let mut files = Vec::new();
     while let Some(dir) = stack.pop() {
@@ -244,7 +239,7 @@ fn collect_dir(root: &Path, pipeline: &Pipeline<'_>, opts: &ImageOptions, c: &mu
                     size,
                     io::BufReader::with_capacity(256 << 10, f),
                     pipeline,
-                    opts,
+                    limits,
                 ) {
                     c.errors.push(format!("cannot read `{name}`: {e}"));
                 }

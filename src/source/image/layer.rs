@@ -1,14 +1,16 @@
 //! One layer: decompression chosen by magic bytes, the decompressed-size cap,
-//! the walk over the layer's tar entries (whiteouts, checks, per-file secret
-//! scan). A layer is streamed: nothing is extracted and no file is held whole.
+//! the walk over the layer's tar entries. Each regular file goes through the
+//! scan pipeline; every entry is recorded in the layer's listing (path, mode,
+//! kind, whiteouts), from which `crate::image` makes its checks and deletion
+//! verdicts once the archive's manifests are known. A layer is streamed:
+//! nothing is extracted and no file is held whole.
 
-use super::checks::{self, EntryFacts};
-use super::ImageOptions;
+use super::Limits;
 use crate::scan::{Item, Origin, Pipeline, Sink, Worker};
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
-use std::collections::HashSet;
 use std::io::{self, Read};
+use std::ops::Range;
 use std::rc::Rc;
 
 /// How a blob is compressed, told by its first bytes.
@@ -89,68 +91,48 @@ pub(crate) fn parent(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
 }
 
-/// What a layer holds, for deciding which findings later layers delete.
+/// What kind of tar entry a listing entry is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    Dir,
+    /// A regular file (sparse ones too): its content was scanned.
+    File,
+    Symlink,
+    /// A hard link, with its normalised target.
+    Hardlink(String),
+    /// A device, FIFO or anything else without content to scan.
+    Special,
+}
+
+/// One entry of a layer, in tar order.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub path: String,
+    pub mode: u32,
+    pub kind: EntryKind,
+    /// Its content's findings: indices into the layer's sink.
+    pub found: Range<usize>,
+}
+
+/// What a layer holds: its entries in order and its whiteouts.
 #[derive(Debug, Default)]
-pub(crate) struct LayerIndex {
+pub(crate) struct Listing {
+    pub entries: Vec<Entry>,
     /// Paths a `.wh.<name>` whiteout removes (files or whole directories).
     pub whiteouts: Vec<String>,
     /// Directories an opaque whiteout empties (`""` = the root).
     pub opaque: Vec<String>,
-    /// Every non-directory path the layer writes.
-    pub entries: HashSet<String>,
-    /// Directories with the sticky bit.
-    pub sticky: HashSet<String>,
-    /// Hard links: link path → target path.
-    pub hardlinks: Vec<(String, String)>,
-}
-
-impl LayerIndex {
-    /// Whether this layer, applied above a lower one, removes or replaces
-    /// `path` of that lower layer.
-    pub fn hides(&self, path: &str) -> bool {
-        let under = |dir: &str| {
-            dir.is_empty() || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
-        };
-        if self.whiteouts.iter().any(|w| w == path || under(w)) {
-            return true;
-        }
-        if self.opaque.iter().any(|o| under(o)) {
-            return true;
-        }
-        // The same path written again, or an ancestor replaced by a file.
-        let mut p = path;
-        loop {
-            if self.entries.contains(p) {
-                return true;
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => return false,
-            }
-        }
-    }
-}
-
-/// A world-writable file whose verdict needs the parent directory's mode,
-/// which may come from a lower layer.
-#[derive(Debug)]
-pub(crate) struct WorldWritable {
-    pub path: String,
-    pub mode: u32,
 }
 
 /// Everything learnt from one layer blob.
 #[derive(Debug, Default)]
 pub(crate) struct LayerResult {
-    /// Findings with `path` set to the path inside the image (the image
-    /// context is added once the archive's manifests are known), and the
-    /// layer's counts of files, bytes, skips and inline allows.
+    /// The secret findings of its files, with `path` set to the path inside
+    /// the image (the image context is added once the archive's manifests
+    /// are known), and the layer's counts of files, bytes, skips and inline
+    /// allows.
     pub found: Sink,
-    /// Indices into `found`'s findings of entries a later duplicate entry of the
-    /// same layer replaces.
-    pub shadowed: HashSet<usize>,
-    pub world_writable: Vec<WorldWritable>,
-    pub index: LayerIndex,
+    pub listing: Listing,
     /// What broke, if the layer could not be read to its end.
     pub error: Option<String>,
     /// `sha256:<hex>` of the blob as stored (compressed), when computed.
@@ -214,7 +196,7 @@ pub(crate) fn scan_layer<R: Read>(
     compression: Compression,
     want_digest: bool,
     pipeline: &Pipeline<'_>,
-    opts: &ImageOptions,
+    limits: &Limits,
 ) -> LayerResult {
     let mut result = LayerResult {
         compression: Some(compression),
@@ -237,10 +219,10 @@ pub(crate) fn scan_layer<R: Read>(
             Ok(d) => {
                 let capped = CapReader {
                     inner: d,
-                    left: opts.max_layer_bytes,
+                    left: limits.max_layer_bytes,
                     hit: hit.clone(),
                 };
-                walk(capped, pipeline, opts, &mut result)
+                walk(capped, pipeline, &mut result)
             }
             Err(e) => Err(format!("cannot start decompression: {e}")),
         }
@@ -249,7 +231,7 @@ pub(crate) fn scan_layer<R: Read>(
         result.error = Some(if hit.get() {
             format!(
                 "layer decompresses to more than {} bytes (possible decompression bomb); stopped there (raise the cap with --max-layer-bytes)",
-                opts.max_layer_bytes
+                limits.max_layer_bytes
             )
         } else {
             msg
@@ -273,19 +255,13 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// Walk the layer's tar. `Err` says what broke (after the last good entry).
-fn walk<R: Read>(
-    reader: R,
-    pipeline: &Pipeline<'_>,
-    opts: &ImageOptions,
-    out: &mut LayerResult,
-) -> Result<(), String> {
+fn walk<R: Read>(reader: R, pipeline: &Pipeline<'_>, out: &mut LayerResult) -> Result<(), String> {
     let mut archive = tar::Archive::new(reader);
     let entries = archive
         .entries()
         .map_err(|e| format!("not a tar layer: {e}"))?;
     let mut worker = Worker::default();
     let mut last = String::from("(start of layer)");
-    let mut git_dirs: HashSet<String> = HashSet::new();
     for entry in entries {
         let mut entry = entry.map_err(|e| format!("corrupt tar after `{last}`: {e}"))?;
         let path = normalize(&entry.path_bytes());
@@ -297,7 +273,7 @@ fn walk<R: Read>(
         let name = path.rsplit('/').next().unwrap_or("");
         // Whiteouts (AUFS/OCI convention).
         if name == ".wh..wh..opq" {
-            out.index.opaque.push(parent(&path).to_string());
+            out.listing.opaque.push(parent(&path).to_string());
             continue;
         }
         if let Some(hidden) = name.strip_prefix(".wh.") {
@@ -307,81 +283,51 @@ fn walk<R: Read>(
             } else {
                 format!("{dir}/{hidden}")
             };
-            out.index.whiteouts.push(target);
+            out.listing.whiteouts.push(target);
             continue;
         }
         if path.is_empty() {
             continue;
         }
-        if let Some(git) =
-            checks::git_dir(&path, kind.is_dir()).filter(|_| opts.runs(checks::GIT_DIR))
-        {
-            if git_dirs.insert(git.clone()) {
-                out.found.push(checks::git_directory(&git));
-            }
-        }
-        let facts = EntryFacts {
-            path: &path,
-            mode,
-            is_dir: kind.is_dir(),
-            is_file: kind.is_file() || kind == tar::EntryType::GNUSparse,
-        };
-        if facts.is_dir {
-            if mode & 0o1000 != 0 {
-                out.index.sticky.insert(path.clone());
-            }
-            if let Some(f) =
-                checks::world_writable_dir(&facts).filter(|_| opts.runs(checks::WORLD_WRITABLE))
-            {
-                out.found.push(f);
-            }
-            continue;
-        }
-        if !out.index.entries.insert(path.clone()) {
-            // A duplicate entry: the later one wins when the layer is applied.
-            for (i, f) in out.found.findings().iter().enumerate() {
-                if f.path == path {
-                    out.shadowed.insert(i);
-                }
-            }
-        }
-        match kind {
+        let kind = match kind {
+            k if k.is_dir() => EntryKind::Dir,
+            k if k.is_file() || k == tar::EntryType::GNUSparse => EntryKind::File,
             tar::EntryType::Symlink => {
                 out.found.skip("symlink");
-                continue;
+                EntryKind::Symlink
             }
             tar::EntryType::Link => {
-                if let Some(target) = entry.link_name_bytes() {
-                    out.index.hardlinks.push((path.clone(), normalize(&target)));
-                }
                 out.found.skip("hardlink");
-                continue;
+                match entry.link_name_bytes() {
+                    Some(target) => EntryKind::Hardlink(normalize(&target)),
+                    None => EntryKind::Special,
+                }
             }
-            _ if !facts.is_file => {
+            _ => {
                 out.found.skip("special");
-                continue;
+                EntryKind::Special
             }
-            _ => {}
-        }
-        out.found.extend(
-            checks::file_checks(&facts)
-                .into_iter()
-                .filter(|f| opts.runs(&f.rule_id)),
-        );
-        if mode & 0o002 != 0 {
-            out.world_writable.push(WorldWritable {
-                path: path.clone(),
-                mode,
-            });
-        }
-        let item = Item {
-            display: &path,
-            origin: Origin::LayerEntry { size },
-            reader: &mut entry,
         };
-        pipeline
-            .scan(&mut worker, item, &mut out.found)
-            .map_err(|e| format!("cannot read `{path}` in the layer: {e}"))?;
+        let first = out.found.findings().len();
+        let scanned = if kind == EntryKind::File {
+            let item = Item {
+                display: &path,
+                origin: Origin::LayerEntry { size },
+                reader: &mut entry,
+            };
+            pipeline.scan(&mut worker, item, &mut out.found)
+        } else {
+            Ok(())
+        };
+        let found = first..out.found.findings().len();
+        let result = scanned.map_err(|e| format!("cannot read `{path}` in the layer: {e}"));
+        out.listing.entries.push(Entry {
+            path,
+            mode,
+            kind,
+            found,
+        });
+        result?;
     }
     Ok(())
 }
