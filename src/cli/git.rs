@@ -59,11 +59,10 @@ pub fn scan(a: &ScanArgs, paths: &[PathBuf], pipeline: &Pipeline<'_>) -> anyhow:
         };
         let opts = git::HistoryOptions {
             all_objects: a.all_objects,
-            include_binary: a.include_binary,
             shard: a.shard,
             threads: a.threads,
         };
-        let (f, s) = git::history_audit(repo, pipeline.scanner(), &opts)?;
+        let (f, s) = git::history_audit(repo, pipeline, &opts)?;
         findings = f;
         summary = s;
     } else if let Some(range) = &a.git_range {

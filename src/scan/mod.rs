@@ -9,10 +9,13 @@
 //! - the Dockerfile lint when the item is a Dockerfile, and the removal of
 //!   the plain secret findings the linter reports under its own rule;
 //! - for git blobs, keeping only findings on lines the commit added, tagged
-//!   with the commit.
+//!   with the commit;
+//! - for a history audit, one finding per secret and file however many
+//!   blobs hold it ([`history`]).
 //!
 //! Findings and counts go to a [`Sink`].
 
+pub mod history;
 mod sink;
 
 pub use sink::Sink;

@@ -6,7 +6,7 @@
 //! the blobs it added or changed (for a merge: what differs from *every*
 //! parent, i.e. its conflict resolution). Parents come before children, so
 //! the first sighting of a blob is the commit that introduced it. Trees are
-//! diffed by git itself; no blob is read here: [`super::audit`] reads each
+//! diffed by git itself; no blob is read here: [`super::blobs`] reads each
 //! unique blob once through one `cat-file --batch`.
 //!
 //! Refs are resolved first, in one `cat-file --batch-check`, so a ref that
@@ -55,6 +55,19 @@ pub struct HistoryIndex {
 }
 
 impl HistoryIndex {
+    /// The path blob `b`'s findings are shown at: where it was first met,
+    /// else the ref that names it, else its id.
+    pub fn display_of(&self, b: u32) -> String {
+        match self.sightings_of(b).first() {
+            Some(s) => self.paths[s.path as usize].clone(),
+            None => self
+                .blob_names
+                .get(&b)
+                .cloned()
+                .unwrap_or_else(|| self.blobs[b as usize].clone()),
+        }
+    }
+
     /// The sightings of blob `b` (walk order).
     pub fn sightings_of(&self, b: u32) -> &[Sighting] {
         let lo = self.sightings.partition_point(|s| s.blob < b);

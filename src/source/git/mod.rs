@@ -4,19 +4,19 @@
 //!
 //! Layout: `plumbing` starts git and streams objects through one
 //! `cat-file --batch`; `staged`, `range` and `history` (the walk) with
-//! `audit` (the scan) are the three modes; `patch` parses `git log -p`. Never a false all-clear: a path the caller names is
+//! `blobs` (its blobs handed to the scan pipeline) are the three modes; `patch` parses `git log -p`. Never a false all-clear: a path the caller names is
 //! always scanned, a range whose ends do not resolve or a shallow clone that
 //! cuts the history is an error, and a directory outside any repository is
 //! an error, never an empty result.
 
-mod audit;
+mod blobs;
 pub mod history;
 mod patch;
 pub(crate) mod plumbing;
 mod range;
 mod staged;
 
-pub use audit::{audit as history_audit, in_shard, HistoryOptions};
+pub use blobs::{audit as history_audit, in_shard, HistoryOptions};
 pub use plumbing::vcs;
 pub use range::{range, range_each, range_tip};
 pub use staged::staged;
