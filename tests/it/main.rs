@@ -10,6 +10,7 @@ mod common;
 
 mod action;
 mod bad_input;
+mod bad_input_image;
 mod baseline;
 mod cli_scan;
 mod closed_stdout;
