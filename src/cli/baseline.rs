@@ -40,7 +40,12 @@ pub fn run(action: BaselineAction) -> anyhow::Result<i32> {
     };
     let cfg = Config::discover(scan.output.config.as_deref(), &root)?;
     let mut scanned = run_scan(&scan, &cfg)?;
-    cfg.apply(&mut scanned.findings);
+    // The config's allows apply; the baseline being written does not.
+    let policy = crate::config::Policy {
+        config: &cfg,
+        baseline: None,
+    };
+    policy.apply(&mut scanned.findings, &mut scanned.summary);
     warn_errors(&scanned.summary);
     let pruned = baseline.prune(&scanned.findings);
     let added = if add_new {

@@ -4,7 +4,7 @@
 //! Commands call into this file, never into each other.
 
 use super::{Format, OutputArgs, ScanArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
-use crate::config::{Baseline, Config};
+use crate::config::{Baseline, Config, Policy};
 use crate::registry::Registry;
 use crate::report::{self, Category, Finding, Report, RuleMeta, Summary};
 use crate::scan::{self, Pipeline};
@@ -33,7 +33,9 @@ pub(super) fn build_scanner(cfg: &Config, chunk: Option<usize>) -> anyhow::Resul
         rules.retain(|r| r.spec.id != spec.id);
         rules.push(crate::secrets::rule::compile(&file, spec)?);
     }
-    let mut scanner = Scanner::new(rules)?.with_allowed_secrets(cfg.allow_secrets.clone());
+    // `[allow] secrets` is applied by the policy stage (`config::Policy`),
+    // where what it hides is counted, not by the engine.
+    let mut scanner = Scanner::new(rules)?;
     if let Some(c) = chunk {
         scanner = scanner.with_chunk_size(c);
     }
@@ -164,18 +166,21 @@ pub(super) fn finish(
         mut summary,
         rules,
     } = scanned;
-    summary.suppressed += cfg.apply(&mut findings);
-    if !out.no_baseline {
-        if let Some(baseline) = Baseline::discover(out.baseline.as_deref(), root)? {
-            let hidden = baseline.apply(&mut findings);
-            summary.suppressed += hidden;
-            summary.baselined += hidden;
-            summary.baseline = baseline.file.as_ref().map(|f| {
-                let f = f.strip_prefix(".").unwrap_or(f);
-                f.display().to_string()
-            });
-        }
+    let baseline = match out.no_baseline {
+        true => None,
+        false => Baseline::discover(out.baseline.as_deref(), root)?,
+    };
+    if let Some(b) = &baseline {
+        summary.baseline = b.file.as_ref().map(|f| {
+            let f = f.strip_prefix(".").unwrap_or(f);
+            f.display().to_string()
+        });
     }
+    let policy = Policy {
+        config: cfg,
+        baseline: baseline.as_ref(),
+    };
+    policy.apply(&mut findings, &mut summary);
     summary.seconds = start.elapsed().as_secs_f64();
     let mut rep = Report {
         findings,
@@ -184,14 +189,13 @@ pub(super) fn finish(
     };
     rep.sort();
     warn_errors(&rep.summary);
-    let redact = !out.no_redact;
-    if redact {
-        rep.scrub_all_secrets();
+    if !out.no_redact {
+        rep.redact();
     }
     let to_file = out.output.is_some();
     let mut sarif_omitted = 0;
     let mut sarif = || {
-        let r = report::sarif::render_limited(&rep, redact);
+        let r = report::sarif::render_limited(&rep);
         sarif_omitted = r.omitted;
         r.text
     };
@@ -204,16 +208,12 @@ pub(super) fn finish(
             let color = !to_file
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none();
-            Some(report::text::render(
-                &rep,
-                redact,
-                &report::text::Style { color },
-            ))
+            Some(report::text::render(&rep, &report::text::Style { color }))
         }
     };
     let write = |w: &mut dyn Write| match &rendered {
         Some(text) => w.write_all(text.as_bytes()),
-        None => report::json::write(w, &rep, redact),
+        None => report::json::write(w, &rep),
     };
     if let Some(path) = &out.sarif_output {
         std::fs::write(path, sarif())

@@ -130,7 +130,7 @@ impl Baseline {
             .unwrap_or(path)
     }
 
-    fn key<'a>(&self, f: &'a Finding) -> Key<'a> {
+    pub(super) fn key<'a>(&self, f: &'a Finding) -> Key<'a> {
         (
             f.rule_id.as_str(),
             f.fingerprint.as_str(),
@@ -138,7 +138,7 @@ impl Baseline {
         )
     }
 
-    fn keys(&self) -> BTreeSet<Key<'_>> {
+    pub(super) fn keys(&self) -> BTreeSet<Key<'_>> {
         self.findings
             .iter()
             .map(|e| (e.rule_id.as_str(), e.fingerprint.as_str(), e.path.as_str()))

@@ -4,7 +4,9 @@
 //! findings alike.
 
 mod baseline;
+mod policy;
 pub use baseline::{Baseline, BaselineError, BASELINE_FILE};
+pub use policy::Policy;
 
 use crate::report::Finding;
 use crate::secrets::rule::{compile, RuleSpec};
@@ -219,17 +221,11 @@ impl Config {
         !self.disabled.iter().any(|d| d == id)
     }
 
-    /// Drop findings the config allows; returns how many were dropped.
-    pub fn apply(&self, findings: &mut Vec<Finding>) -> u64 {
-        let before = findings.len();
-        findings.retain(|f| {
-            let secret_allowed = f
-                .secret
-                .as_deref()
-                .is_some_and(|s| self.allow_secrets.iter().any(|r| r.is_match(s)));
-            self.rule_enabled(&f.rule_id) && !self.path_allowed(&f.path) && !secret_allowed
-        });
-        (before - findings.len()) as u64
+    /// Whether the finding's secret matches an `[allow] secrets` pattern.
+    pub fn secret_allowed(&self, f: &Finding) -> bool {
+        f.secret
+            .as_deref()
+            .is_some_and(|s| self.allow_secrets.iter().any(|r| r.is_match(s)))
     }
 }
 

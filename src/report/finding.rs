@@ -285,21 +285,6 @@ impl Finding {
             extra: Extra::default(),
         }
     }
-
-    /// The secret as printers show it.
-    pub fn shown_secret(&self, redact: bool) -> Option<String> {
-        self.secret
-            .as_ref()
-            .map(|s| if redact { redact_secret(s) } else { s.clone() })
-    }
-
-    /// `text` with every occurrence of this finding's secret redacted.
-    pub fn scrub(&self, text: &str, redact: bool) -> String {
-        match (&self.secret, redact) {
-            (Some(s), true) if !s.is_empty() => scrub_secret(text, s),
-            _ => text.to_string(),
-        }
-    }
 }
 
 /// Stable identity of a finding: survives moved lines, renames and rebases

@@ -6,25 +6,26 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Map, Value};
 use std::io::Write;
 
-/// One finding as a JSON object; secrets redacted unless `redact` is false.
-pub fn finding_value(f: &Finding, redact: bool) -> Value {
+/// One finding as a JSON object, as the report holds it (redacted by
+/// [`Report::redact`] unless the user asked otherwise).
+pub fn finding_value(f: &Finding) -> Value {
     let mut o = Map::new();
     o.insert("rule_id".into(), json!(f.rule_id));
     o.insert("rule_name".into(), json!(f.rule_name));
     o.insert("category".into(), json!(f.category));
     o.insert("severity".into(), json!(f.severity));
-    o.insert("message".into(), json!(f.scrub(&f.message, redact)));
+    o.insert("message".into(), json!(f.message));
     o.insert("path".into(), json!(f.path));
     o.insert("line".into(), json!(f.span.line));
     o.insert("column".into(), json!(f.span.column));
     o.insert("end_line".into(), json!(f.span.end_line));
     o.insert("end_column".into(), json!(f.span.end_column));
     o.insert("fingerprint".into(), json!(f.fingerprint));
-    if let Some(s) = f.shown_secret(redact) {
+    if let Some(s) = &f.secret {
         o.insert("secret".into(), json!(s));
     }
     if let Some(s) = &f.snippet {
-        o.insert("snippet".into(), json!(f.scrub(s, redact)));
+        o.insert("snippet".into(), json!(s));
     }
     if let Some(c) = &f.commit {
         o.insert("commit".into(), json!(c));
@@ -56,25 +57,25 @@ fn summary_value(report: &Report) -> Value {
 /// The findings array, one finding's JSON value at a time: the report is
 /// written as it is serialized, never held whole as a JSON tree (100,000
 /// findings as `Value`s took 600 MiB).
-struct Findings<'a>(&'a Report, bool);
+struct Findings<'a>(&'a Report);
 
 impl Serialize for Findings<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.findings.len()))?;
         for f in &self.0.findings {
-            seq.serialize_element(&finding_value(f, self.1))?;
+            seq.serialize_element(&finding_value(f))?;
         }
         seq.end()
     }
 }
 
 /// The whole report, keys in the order a `Value` map prints them (sorted).
-struct Whole<'a>(&'a Report, bool);
+struct Whole<'a>(&'a Report);
 
 impl Serialize for Whole<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("findings", &Findings(self.0, self.1))?;
+        m.serialize_entry("findings", &Findings(self.0))?;
         m.serialize_entry("summary", &summary_value(self.0))?;
         m.serialize_entry("version", env!("CARGO_PKG_VERSION"))?;
         m.end()
@@ -82,14 +83,14 @@ impl Serialize for Whole<'_> {
 }
 
 /// Write the report to `w` (pretty-printed, a newline at the end).
-pub fn write(w: &mut dyn Write, report: &Report, redact: bool) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &Whole(report, redact))?;
+pub fn write(w: &mut dyn Write, report: &Report) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &Whole(report))?;
     w.write_all(b"\n")
 }
 
-pub fn render(report: &Report, redact: bool) -> String {
+pub fn render(report: &Report) -> String {
     let mut out = Vec::new();
     // Writing to memory fails only if serializing does, which it does not.
-    let _ = write(&mut out, report, redact);
+    let _ = write(&mut out, report);
     String::from_utf8(out).unwrap_or_default()
 }

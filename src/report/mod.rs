@@ -1,9 +1,10 @@
 //! The finding model shared by every scanner, and the printers for it.
 //!
 //! Scanners build [`Finding`]s; nothing outside this module formats them.
-//! Redaction happens here, at print time, so a finding can carry the raw
-//! secret in memory (for fingerprints and baselines) without any printer
-//! being able to forget to hide it.
+//! Redaction happens once, in [`Report::redact`], just before printing, so a
+//! finding carries the raw secret in memory (for fingerprints and
+//! baselines) and every printer prints the same redacted view, without a
+//! way to forget to hide it.
 
 mod finding;
 pub mod json;

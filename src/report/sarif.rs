@@ -138,8 +138,8 @@ pub struct Rendered {
     pub omitted: usize,
 }
 
-pub fn render(report: &Report, redact: bool) -> String {
-    render_limited(report, redact).text
+pub fn render(report: &Report) -> String {
+    render_limited(report).text
 }
 
 /// The indices of the `cap` most severe findings, in report order.
@@ -162,12 +162,12 @@ fn gzip_len(text: &str) -> usize {
 /// SARIF within GitHub's limits: at most [`MAX_RESULTS_PER_RUN`] results,
 /// the most severe first to be kept, fewer if the file would not gzip under
 /// [`MAX_GZIP_BYTES`].
-pub fn render_limited(report: &Report, redact: bool) -> Rendered {
+pub fn render_limited(report: &Report) -> Rendered {
     let mut cap = MAX_RESULTS_PER_RUN;
     loop {
         let keep = most_severe(&report.findings, cap);
         let omitted = report.findings.len() - keep.len();
-        let text = render_subset(report, redact, &keep, omitted);
+        let text = render_subset(report, &keep, omitted);
         // Gzip only when the plain text could be over the limit.
         let size = if text.len() <= MAX_GZIP_BYTES {
             text.len()
@@ -186,7 +186,7 @@ pub fn render_limited(report: &Report, redact: bool) -> Rendered {
     }
 }
 
-fn render_subset(report: &Report, redact: bool, keep: &[usize], omitted: usize) -> String {
+fn render_subset(report: &Report, keep: &[usize], omitted: usize) -> String {
     let mut rules: Vec<&RuleMeta> = report.rules.iter().collect();
     // A finding's rule is always listed, even one not in the active set.
     let extra: Vec<RuleMeta> = report
@@ -251,8 +251,8 @@ fn render_subset(report: &Report, redact: bool, keep: &[usize], omitted: usize) 
         } else if f.image.is_none() {
             loc.uri_base_id = Some("%SRCROOT%".into());
         }
-        let mut text = f.scrub(&f.message, redact);
-        if let Some(s) = f.shown_secret(redact) {
+        let mut text = f.message.clone();
+        if let Some(s) = &f.secret {
             text.push_str(&format!(": {s}"));
         }
         if let Some(c) = &f.commit {

@@ -106,11 +106,34 @@ impl Report {
         self.summary.errors.sort();
     }
 
+    /// The one redacted view every printer prints: each finding's secret
+    /// replaced by its redacted form, and every reported secret redacted
+    /// wherever it appears in any finding's message, snippet or image
+    /// history. Printers print what the report holds, so none can forget.
+    pub fn redact(&mut self) {
+        self.scrub_all_secrets();
+        for f in &mut self.findings {
+            let Some(secret) = f.secret.take() else {
+                continue;
+            };
+            if !secret.is_empty() {
+                f.message = super::scrub_secret(&f.message, &secret);
+                if let Some(s) = f.snippet.as_mut() {
+                    *s = super::scrub_secret(s, &secret);
+                }
+                if let Some(c) = f.image.as_mut().and_then(|i| i.created_by.as_mut()) {
+                    *c = super::scrub_secret(c, &secret);
+                }
+            }
+            f.secret = Some(super::redact_secret(&secret));
+        }
+    }
+
     /// Redact every reported secret wherever it appears in any finding's
     /// message, snippet or image history, not only in its own finding: a
     /// line with two secrets, or a parse error quoting a line, would
     /// otherwise print one finding's secret in full in another's text.
-    pub fn scrub_all_secrets(&mut self) {
+    fn scrub_all_secrets(&mut self) {
         let mut secrets: Vec<&str> = self
             .findings
             .iter()

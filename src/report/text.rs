@@ -37,14 +37,14 @@ fn location(f: &Finding) -> String {
     s
 }
 
-pub fn render_finding(out: &mut String, f: &Finding, redact: bool, style: &Style) {
+pub fn render_finding(out: &mut String, f: &Finding, style: &Style) {
     let _ = writeln!(
         out,
         "{}: {} {} {}",
         style.paint("1", &location(f)),
         style.sev(f.severity),
         style.paint("1", &f.rule_id),
-        f.scrub(&f.message, redact),
+        f.message,
     );
     if let (Some(c), Some(author)) = (&f.commit, f.extra.get("author")) {
         let short: String = c.chars().take(12).collect();
@@ -93,16 +93,14 @@ pub fn render_finding(out: &mut String, f: &Finding, redact: bool, style: &Style
         }
         let _ = writeln!(out, "{where_}");
         if let Some(c) = &img.created_by {
-            let c = f.scrub(c, redact);
             let c: String = c.chars().take(120).collect();
             let _ = writeln!(out, "    created by: {c}");
         }
     }
     if let Some(snip) = &f.snippet {
-        let shown = f.scrub(snip.trim(), redact);
-        let shown: String = shown.chars().take(200).collect();
+        let shown: String = snip.trim().chars().take(200).collect();
         let _ = writeln!(out, "    {}", style.paint("2", "│ ") + &shown);
-    } else if let Some(s) = f.shown_secret(redact) {
+    } else if let Some(s) = &f.secret {
         let _ = writeln!(out, "    secret: {s}");
     }
 }
@@ -215,10 +213,10 @@ pub fn render_summary_line(out: &mut String, report: &Report, style: &Style) {
     let _ = writeln!(out, "{line}.");
 }
 
-pub fn render(report: &Report, redact: bool, style: &Style) -> String {
+pub fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
     for f in &report.findings {
-        render_finding(&mut out, f, redact, style);
+        render_finding(&mut out, f, style);
         out.push('\n');
     }
     render_summary(&mut out, report, style);

@@ -69,7 +69,7 @@ fn thirty_thousand_findings_keep_the_25000_most_severe() {
         rules: vec![high.clone(), low.clone()],
         ..Report::default()
     };
-    let r = render_limited(&report, true);
+    let r = render_limited(&report);
     assert_eq!(r.results, 25_000);
     assert_eq!(r.omitted, 5_000);
     let v: serde_json::Value = serde_json::from_str(&r.text).expect("SARIF is JSON");
