@@ -322,15 +322,20 @@ pub enum Refined {
 /// Judge `m`'s value after decoding it, if its rule's format encodes it.
 /// `before` is the text of its line before the secret.
 pub fn refine(scanner: &Scanner, m: &RawMatch) -> Refined {
+    // The secret's first 16 bytes, cut back to a character boundary.
+    let mut head = m.secret.len().min(16);
+    while !m.secret.is_char_boundary(head) {
+        head -= 1;
+    }
     let before = m
         .snippet
-        .find(&m.secret[..m.secret.len().min(16)])
+        .find(&m.secret[..head])
         .map_or("", |i| &m.snippet[..i]);
     refine_at(scanner, m.rule, &m.secret, before, decode::MAX_DEPTH)
 }
 
 fn refine_at(scanner: &Scanner, rule: usize, secret: &str, before: &str, depth: usize) -> Refined {
-    let id = scanner.rules()[rule].spec.id.as_str();
+    let id: &str = &scanner.rules()[rule].spec.id;
     let key = before.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '=' | '"' | '\''));
     let pair = match id {
         "docker-config-auth" => true,
@@ -418,7 +423,7 @@ pub fn mark_decoded(f: &mut Finding, encoding: Encoding) {
 pub fn finding(scanner: &Scanner, m: &FileMatch, text: &[u8], path: &str) -> Finding {
     let meta = match m.rule {
         RuleRef::File(r) => r.meta(),
-        RuleRef::Engine(i) => &scanner.rules()[i].meta,
+        RuleRef::Engine(i) => scanner.rules()[i].meta(),
     };
     let secret = String::from_utf8_lossy(&text[m.start..m.end]).into_owned();
     let (line, column) = position(text, m.start);
@@ -494,6 +499,27 @@ mod tests {
         assert_eq!(Format::of("infra/prod.tfstate"), Some(Format::TfState));
         assert_eq!(Format::of("k8s/secret.YAML"), Some(Format::Yaml));
         assert_eq!(Format::of("src/main.rs"), None);
+    }
+
+    /// A secret whose 16th byte falls inside a character (found scanning
+    /// a crate's Japanese test strings) is refined, not a panic.
+    #[test]
+    fn refine_cuts_a_multibyte_secret_on_a_char_boundary() {
+        let scanner = Scanner::builtin().unwrap();
+        let secret = "このきれいな花は桜です".to_string();
+        let m = RawMatch {
+            rule: 0,
+            start: 11,
+            end: 11 + secret.len() as u64,
+            line: 1,
+            column: 12,
+            end_line: 1,
+            end_column: 23,
+            snippet: format!("password = {secret}"),
+            secret,
+            allowed_inline: false,
+        };
+        let _ = refine(&scanner, &m);
     }
 
     #[test]
