@@ -18,7 +18,7 @@ impl Registry {
     /// `scanner`'s secret rules (already less those the config disables,
     /// plus its own), then the enabled Dockerfile and image rules.
     pub fn active(scanner: &Scanner, cfg: &Config) -> Registry {
-        let mut rules: Vec<RuleMeta> = scanner.rules().iter().map(|r| r.meta.clone()).collect();
+        let mut rules: Vec<RuleMeta> = scanner.rules().iter().map(|r| r.meta().clone()).collect();
         rules.extend(
             crate::secrets::files::rules()
                 .into_iter()

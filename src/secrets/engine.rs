@@ -12,11 +12,12 @@
 
 use super::keywords::KeywordDfa;
 use super::literal::{DropReason, FileKind};
-use super::rule::{load_builtin_rule_file, Rule, RuleError};
+use super::rule::{Rule, RuleError};
 use super::validate::{published_example, random_enough};
 use crate::report::Severity;
 use memchr::memmem;
 use regex::bytes::CaptureLocations;
+use std::borrow::Cow;
 use std::io::{self, Read};
 
 /// Bytes before a keyword that a window may reach back (to its line start).
@@ -100,6 +101,8 @@ pub struct ScanScratch {
     cands: Vec<Cand>,
     kept: Vec<Cand>,
     locs: Vec<Option<CaptureLocations>>,
+    /// The rule count of the scanner `locs` was filled for.
+    locs_rules: usize,
     carried: Vec<(u64, u64)>,
     /// Spans with a known provider's shape that failed its check: no rule
     /// may report them.
@@ -124,7 +127,7 @@ impl ScanScratch {
 struct Keyword {
     rule: u32,
     /// `Some(bytes)` when the keyword must match with this exact case.
-    exact: Option<Box<[u8]>>,
+    exact: Option<Cow<'static, [u8]>>,
 }
 
 /// The compiled rule set and its prefilter. Cheap to share across threads.
@@ -141,13 +144,9 @@ pub struct Scanner {
 }
 
 impl Scanner {
-    /// Every built-in rule (from `patterns/`).
+    /// Every built-in rule (from `patterns/`, compiled in).
     pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
-        let mut all = Vec::new();
-        for (name, text) in super::BUILTIN_RULE_FILES {
-            all.extend(load_builtin_rule_file(&format!("patterns/{name}"), text)?);
-        }
-        Ok(all)
+        super::rule::builtin_rules()
     }
 
     pub fn builtin() -> Result<Scanner, RuleError> {
@@ -158,36 +157,61 @@ impl Scanner {
     pub fn new(rules: Vec<Rule>) -> Result<Scanner, RuleError> {
         let mut seen = std::collections::HashSet::new();
         for r in &rules {
-            if !seen.insert(r.spec.id.as_str()) {
+            if !seen.insert(&*r.spec.id) {
                 return Err(RuleError::Invalid {
                     file: "rules".into(),
-                    id: r.spec.id.clone(),
+                    id: r.spec.id.to_string(),
                     message: "duplicate rule id".into(),
                 });
             }
         }
         // Keywords are folded to lower case in one automaton; rules that need
         // exact case re-check the matched bytes, which is rare and cheap.
-        let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut keywords: Vec<Vec<Keyword>> = Vec::new();
-        let mut index = std::collections::HashMap::new();
+        // The built-in keywords come first, with the ids of the automaton
+        // compiled into the binary: unless a config's rule adds a keyword,
+        // that automaton serves (a disabled rule's keywords just own no rule).
+        let builtin = super::builtin::KEYWORDS;
+        let mut patterns: Vec<Cow<'static, [u8]>> =
+            builtin.iter().map(|&k| Cow::Borrowed(k)).collect();
+        let mut keywords: Vec<Vec<Keyword>> = (0..builtin.len()).map(|_| Vec::new()).collect();
+        let mut index: std::collections::HashMap<Cow<'static, [u8]>, usize> = builtin
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| (Cow::Borrowed(k), i))
+            .collect();
+        let mut folded = Vec::new();
         for (ri, r) in rules.iter().enumerate() {
-            let mut kws: Vec<&String> = r.spec.keywords.iter().collect();
-            kws.dedup();
-            for k in kws {
-                let folded = k.to_ascii_lowercase().into_bytes();
-                let pid = *index.entry(folded.clone()).or_insert_with(|| {
-                    patterns.push(folded);
-                    keywords.push(Vec::new());
-                    patterns.len() - 1
-                });
+            let kws = &r.spec.keywords;
+            for (ki, k) in kws.iter().enumerate() {
+                if ki > 0 && kws[ki - 1] == *k {
+                    continue;
+                }
+                folded.clear();
+                folded.extend(k.bytes().map(|b| b.to_ascii_lowercase()));
+                let pid = match index.get(&folded[..]) {
+                    Some(&pid) => pid,
+                    None => {
+                        patterns.push(Cow::Owned(folded.clone()));
+                        keywords.push(Vec::new());
+                        index.insert(Cow::Owned(folded.clone()), patterns.len() - 1);
+                        patterns.len() - 1
+                    }
+                };
+                let exact = match k {
+                    Cow::Borrowed(s) => Cow::Borrowed((*s).as_bytes()),
+                    Cow::Owned(s) => Cow::Owned(s.as_bytes().to_vec()),
+                };
                 keywords[pid].push(Keyword {
                     rule: ri as u32,
-                    exact: (!r.spec.ignore_case).then(|| k.as_bytes().into()),
+                    exact: (!r.spec.ignore_case).then_some(exact),
                 });
             }
         }
-        let dfa = KeywordDfa::new(&patterns);
+        let dfa = if patterns.len() == builtin.len() {
+            super::builtin::keyword_dfa()
+        } else {
+            KeywordDfa::new(&patterns)
+        };
         Ok(Scanner {
             rules,
             dfa,
@@ -228,7 +252,7 @@ impl Scanner {
     pub fn finding(&self, m: &RawMatch, path: String) -> crate::report::Finding {
         let r = &self.rules[m.rule];
         let mut f = crate::report::Finding::new(
-            &r.meta,
+            r.meta(),
             format!("{} found", r.spec.name),
             path,
             crate::report::Span {
@@ -263,8 +287,8 @@ impl Scanner {
             .map(|c| {
                 let r = &self.rules[c.rule as usize];
                 SecretMatch {
-                    rule_id: r.spec.id.clone(),
-                    rule_name: r.spec.name.clone(),
+                    rule_id: r.spec.id.to_string(),
+                    rule_name: r.spec.name.to_string(),
                     severity: r.spec.severity,
                     secret: String::from_utf8_lossy(&text[c.s_start..c.s_end]).into_owned(),
                     start: c.s_start,
@@ -443,8 +467,9 @@ impl Scanner {
         scratch.kept.clear();
         scratch.vetoes.clear();
         scratch.drops.clear();
-        if scratch.locs.len() != self.rules.len() {
-            scratch.locs = (0..self.rules.len()).map(|_| None).collect();
+        if scratch.locs_rules != self.rules.len() {
+            scratch.locs.clear();
+            scratch.locs_rules = self.rules.len();
         }
         let hits = &mut scratch.hits;
         self.dfa
@@ -463,8 +488,13 @@ impl Scanner {
                 i += 1;
             }
             let r = &self.rules[rule as usize];
+            // Sized on demand: `find_in` starts from empty scratch each call.
+            if scratch.locs.len() <= rule as usize {
+                scratch.locs.resize_with(rule as usize + 1, || None);
+            }
             let locs =
                 scratch.locs[rule as usize].get_or_insert_with(|| r.regex().capture_locations());
+            let secret_group = r.secret_group();
             let hay_w = &hay[..we];
             // A window opens at a line start. Search from the line break
             // before it, so a rule's leading `(?:^|[^…])` boundary can see
@@ -482,7 +512,7 @@ impl Scanner {
                 } else {
                     m.end() + 1
                 };
-                let Some((ss, se)) = locs.get(r.secret_group) else {
+                let Some((ss, se)) = locs.get(secret_group) else {
                     continue;
                 };
                 if ss >= se {
@@ -674,7 +704,7 @@ mod tests {
             let re = r.regex();
             assert_eq!(
                 re.capture_names().position(|n| n == Some("secret")),
-                Some(r.secret_group),
+                Some(r.secret_group()),
                 "{}",
                 r.spec.id
             );

@@ -1,6 +1,12 @@
 //! The keyword prefilter: one Aho-Corasick DFA over every rule's keywords,
 //! ASCII case folded, reporting overlapping hits. Kept apart from the engine
 //! because it is the one piece that touches every input byte.
+//!
+//! `build.rs` includes this file too: it builds the automaton over the
+//! built-in rules' keywords at compile time (`builtin.rs`), so start-up does
+//! not.
+
+use std::borrow::Cow;
 
 /// The keyword prefilter: an Aho-Corasick DFA over ASCII-case-folded byte
 /// classes that reports every keyword occurrence, overlapping ones included.
@@ -9,34 +15,38 @@
 /// latency, not by work. [`KeywordDfa::find`] therefore runs [`LANES`]
 /// independent scans over consecutive quarters of the buffer, interleaved
 /// in one loop, and the CPU overlaps their loads.
+///
+/// The tables are borrowed from the binary for the built-in keyword set and
+/// owned when a config's rules add keywords.
+#[derive(Debug, PartialEq)]
 pub(crate) struct KeywordDfa {
     /// Byte → class; upper-case ASCII letters share the lower-case class.
-    classes: [u16; 256],
+    pub(crate) classes: [u16; 256],
     /// Transitions, indexed by `state + class`; states are premultiplied by
     /// the class count, and states that report keywords come last.
-    trans: Vec<u32>,
-    stride: u32,
+    pub(crate) trans: Cow<'static, [u32]>,
+    pub(crate) stride: u32,
     /// The first (premultiplied) state that reports a keyword.
-    match_from: u32,
+    pub(crate) match_from: u32,
     /// Per reporting state (`(state - match_from) / stride`), its range in
     /// `out`.
-    out_range: Vec<(u32, u32)>,
+    pub(crate) out_range: Cow<'static, [(u32, u32)]>,
     /// Keyword ids, and each keyword's length.
-    out: Vec<u32>,
-    lens: Vec<u32>,
-    max_len: usize,
+    pub(crate) out: Cow<'static, [u32]>,
+    pub(crate) lens: Cow<'static, [u32]>,
+    pub(crate) max_len: usize,
 }
 
 /// Interleaved scans in [`KeywordDfa::find`].
 const LANES: usize = 4;
 
 impl KeywordDfa {
-    pub(crate) fn new(patterns: &[Vec<u8>]) -> KeywordDfa {
+    pub(crate) fn new<P: AsRef<[u8]>>(patterns: &[P]) -> KeywordDfa {
         const NONE: u32 = u32::MAX;
         let mut classes = [0u16; 256];
         let mut stride = 1usize;
         for p in patterns {
-            for &b in p {
+            for &b in p.as_ref() {
                 let b = b.to_ascii_lowercase() as usize;
                 if classes[b] == 0 {
                     classes[b] = stride as u16;
@@ -52,7 +62,7 @@ impl KeywordDfa {
         let mut outs: Vec<Vec<u32>> = vec![Vec::new()];
         for (pi, p) in patterns.iter().enumerate() {
             let mut st = 0usize;
-            for &b in p {
+            for &b in p.as_ref() {
                 let i = st * stride + classes[b as usize] as usize;
                 if next[i] == NONE {
                     next[i] = outs.len() as u32;
@@ -108,26 +118,30 @@ impl KeywordDfa {
         debug_assert_eq!(id[0], 0, "the start state keeps id 0");
         KeywordDfa {
             classes,
-            trans,
+            trans: Cow::Owned(trans),
             stride: stride as u32,
             match_from: (quiet * stride) as u32,
-            out_range,
-            out,
-            lens: patterns.iter().map(|p| p.len() as u32).collect(),
-            max_len: patterns.iter().map(Vec::len).max().unwrap_or(1),
+            out_range: Cow::Owned(out_range),
+            out: Cow::Owned(out),
+            lens: Cow::Owned(patterns.iter().map(|p| p.as_ref().len() as u32).collect()),
+            max_len: patterns.iter().map(|p| p.as_ref().len()).max().unwrap_or(1),
         }
     }
 
     /// Call `hit(keyword, start, end)` for every keyword occurrence in `hay`,
     /// in no particular order.
     pub(crate) fn find(&self, hay: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
+        // Plain slices, so the loop does not test which `Cow` it holds.
+        let (trans, classes): (&[u32], &[u16; 256]) = (&self.trans, &self.classes);
+        let (out_range, out, lens): (&[(u32, u32)], &[u32], &[u32]) =
+            (&self.out_range, &self.out, &self.lens);
         let mut report = |st: u32, end: usize| {
-            let (a, b) = self.out_range[((st - self.match_from) / self.stride) as usize];
-            for &p in &self.out[a as usize..b as usize] {
-                hit(p as usize, end - self.lens[p as usize] as usize, end);
+            let (a, b) = out_range[((st - self.match_from) / self.stride) as usize];
+            for &p in &out[a as usize..b as usize] {
+                hit(p as usize, end - lens[p as usize] as usize, end);
             }
         };
-        let step = |st: u32, b: u8| self.trans[(st + self.classes[b as usize] as u32) as usize];
+        let step = |st: u32, b: u8| trans[(st + classes[b as usize] as u32) as usize];
         let seg = hay.len() / LANES;
         let warm = self.max_len - 1;
         let mf = self.match_from;

@@ -9,6 +9,7 @@
 //! - [`files`] holds the credential-file detectors (chosen by file name and
 //!   structure) and the bounded decoding of encoded values.
 
+mod builtin;
 pub mod engine;
 pub mod files;
 mod filler;
@@ -20,5 +21,3 @@ pub mod validate;
 pub use engine::{RawMatch, ScanScratch, Scanner, SecretMatch};
 pub use rule::{load_rule_file, Rule, RuleError, RuleSpec};
 pub use validate::{is_secret_name, looks_like_placeholder, shannon_entropy};
-
-include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));

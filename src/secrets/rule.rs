@@ -6,39 +6,69 @@ use super::validate::Validator;
 use crate::report::{Category, RuleMeta, Severity};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
+/// A rule's text: borrowed from the binary for built-in rules (no copy at
+/// start-up), owned for rules read from a config.
+pub type Text = Cow<'static, str>;
+
+/// A rule's list of strings, borrowed or owned like [`Text`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct List(pub Cow<'static, [Text]>);
+
+impl std::ops::Deref for List {
+    type Target = [Text];
+    fn deref(&self) -> &[Text] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a List {
+    type Item = &'a Text;
+    type IntoIter = std::slice::Iter<'a, Text>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'de> Deserialize<'de> for List {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<List, D::Error> {
+        Vec::<Text>::deserialize(d).map(|v| List(Cow::Owned(v)))
+    }
+}
+
 /// One rule as written in TOML.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
-    pub id: String,
-    pub name: String,
-    pub description: String,
+    pub id: Text,
+    pub name: Text,
+    pub description: Text,
     pub severity: Severity,
     #[serde(default)]
-    pub tags: Vec<String>,
-    pub keywords: Vec<String>,
+    pub tags: List,
+    pub keywords: List,
     #[serde(default)]
     pub ignore_case: bool,
-    pub regex: String,
+    pub regex: Text,
     pub entropy: Option<f64>,
-    pub validator: Option<String>,
+    pub validator: Option<Text>,
     /// How a generic rule reads its candidates (`assignment`, `literal`):
     /// see `literal.rs`.
-    pub grammar: Option<String>,
+    pub grammar: Option<Text>,
     #[serde(default)]
     pub multiline: bool,
     #[serde(default)]
     pub priority: i32,
     #[serde(default)]
-    pub allow: Vec<String>,
+    pub allow: List,
     #[serde(default)]
-    pub references: Vec<String>,
+    pub references: List,
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub examples: List,
     #[serde(default)]
-    pub negative_examples: Vec<String>,
+    pub negative_examples: List,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,16 +98,14 @@ pub enum RuleError {
 /// A compiled rule, ready for the engine.
 ///
 /// The regexes of built-in rules are built on first use (a scan of a few
-/// files touches few rules, and building ~280 regexes is most of start-up);
+/// files touches few rules, and building ~700 regexes is most of start-up);
 /// rules from a user's config are built at load, so a bad one is reported
 /// there, naming the rule.
 #[derive(Debug)]
 pub struct Rule {
     pub spec: RuleSpec,
-    pub meta: RuleMeta,
+    meta: OnceLock<RuleMeta>,
     compiled: OnceLock<Compiled>,
-    /// Index of the `secret` capture group.
-    pub secret_group: usize,
     pub validator: Option<Validator>,
     pub grammar: Option<Grammar>,
     /// Longest keyword: a tie-breaker for "most specific rule wins".
@@ -88,6 +116,8 @@ pub struct Rule {
 struct Compiled {
     regex: Regex,
     allow: Vec<Regex>,
+    /// Index of the `secret` capture group.
+    secret_group: usize,
 }
 
 impl Rule {
@@ -99,6 +129,18 @@ impl Rule {
     /// The rule's allow-list regexes (built with [`Rule::regex`]).
     pub fn allow(&self) -> &[Regex] {
         &self.compiled().allow
+    }
+
+    /// Index of the regex's `secret` capture group (built with
+    /// [`Rule::regex`]).
+    pub fn secret_group(&self) -> usize {
+        self.compiled().secret_group
+    }
+
+    /// The rule's documentation (built on first use: most scans report
+    /// few rules).
+    pub fn meta(&self) -> &RuleMeta {
+        self.meta.get_or_init(|| meta_of(&self.spec))
     }
 
     fn compiled(&self) -> &Compiled {
@@ -119,6 +161,10 @@ fn build(spec: &RuleSpec) -> Result<Compiled, String> {
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| format!("invalid regex: {e}"))?;
+    let secret_group = regex
+        .capture_names()
+        .position(|n| n == Some("secret"))
+        .ok_or("regex has no named group `secret`")?;
     let allow = spec
         .allow
         .iter()
@@ -129,19 +175,11 @@ fn build(spec: &RuleSpec) -> Result<Compiled, String> {
                 .map_err(|e| format!("invalid allow regex `{a}`: {e}"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Compiled { regex, allow })
-}
-
-/// Index of the capture group named `secret` in `hir`.
-fn secret_group_of(hir: &regex_syntax::hir::Hir) -> Option<usize> {
-    use regex_syntax::hir::HirKind;
-    match hir.kind() {
-        HirKind::Capture(c) if c.name.as_deref() == Some("secret") => Some(c.index as usize),
-        HirKind::Capture(c) => secret_group_of(&c.sub),
-        HirKind::Repetition(r) => secret_group_of(&r.sub),
-        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(secret_group_of),
-        _ => None,
-    }
+    Ok(Compiled {
+        regex,
+        allow,
+        secret_group,
+    })
 }
 
 /// Regex compile limits: generous for real rules, but a pathological pattern
@@ -156,12 +194,15 @@ pub fn load_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
         .collect()
 }
 
-/// [`load_rule_file`] for the built-in rules: regexes are parsed and checked
-/// now but built on first use.
-pub(crate) fn load_builtin_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
-    parse_rule_file(file, text)?
-        .into_iter()
-        .map(|spec| compile_with(file, spec, false))
+/// The built-in rules, from the table `build.rs` generates from
+/// `patterns/*.toml`: no TOML is parsed and no regex is built here (each is
+/// built on its rule's first keyword hit). The unit tests check the table
+/// against the TOML and build every rule eagerly, so a bad built-in rule
+/// fails the tests, not a scan.
+pub(crate) fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
+    super::builtin::RULES
+        .iter()
+        .map(|(file, spec)| compile_with(file, spec.clone(), false))
         .collect()
 }
 
@@ -185,7 +226,7 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
 fn compile_with(file: &str, spec: RuleSpec, eager: bool) -> Result<Rule, RuleError> {
     let bad = |message: String| RuleError::Invalid {
         file: file.to_string(),
-        id: spec.id.clone(),
+        id: spec.id.to_string(),
         message,
     };
     let kebab = !spec.id.is_empty()
@@ -208,15 +249,10 @@ fn compile_with(file: &str, spec: RuleSpec, eager: bool) -> Result<Rule, RuleErr
             "keyword `{k}` is shorter than 3 bytes and would match almost everywhere"
         )));
     }
-    // Same syntax settings as the build in `build`: bytes, no Unicode.
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(&spec.regex)
-        .map_err(|e| bad(format!("invalid regex: {e}")))?;
-    let secret_group =
-        secret_group_of(&hir).ok_or_else(|| bad("regex has no named group `secret`".into()))?;
+    let compiled = OnceLock::new();
+    if eager {
+        let _ = compiled.set(build(&spec).map_err(&bad)?);
+    }
     let validator = spec
         .validator
         .as_deref()
@@ -232,25 +268,11 @@ fn compile_with(file: &str, spec: RuleSpec, eager: bool) -> Result<Rule, RuleErr
             return Err(bad(format!("entropy {e} is outside 0–8 bits per byte")));
         }
     }
-    let compiled = OnceLock::new();
-    if eager {
-        let _ = compiled.set(build(&spec).map_err(&bad)?);
-    } else {
-        for a in &spec.allow {
-            regex_syntax::ParserBuilder::new()
-                .utf8(false)
-                .build()
-                .parse(a)
-                .map_err(|e| bad(format!("invalid allow regex `{a}`: {e}")))?;
-        }
-    }
-    let meta = meta_of(&spec);
     let specificity = spec.keywords.iter().map(|k| k.len()).max().unwrap_or(0);
     Ok(Rule {
         spec,
-        meta,
+        meta: OnceLock::new(),
         compiled,
-        secret_group,
         validator,
         grammar,
         specificity,
@@ -267,15 +289,63 @@ fn meta_of(spec: &RuleSpec) -> RuleMeta {
         help.push('\n');
     }
     let mut tags = vec!["security".to_string(), "secret".to_string()];
-    tags.extend(spec.tags.iter().cloned());
+    tags.extend(spec.tags.iter().map(|t| t.to_string()));
     RuleMeta {
-        id: spec.id.clone(),
-        name: spec.name.clone(),
+        id: spec.id.to_string(),
+        name: spec.name.to_string(),
         category: Category::Secret,
         severity: spec.severity,
-        short: spec.name.clone(),
+        short: spec.name.to_string(),
         help,
         tags,
         equivalents: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::builtin::{RULES as BUILTIN_RULES, RULE_FILES as BUILTIN_RULE_FILES};
+    use super::*;
+
+    /// The generated table says exactly what the TOML files say.
+    #[test]
+    fn builtin_table_matches_the_rule_files() {
+        let mut parsed = Vec::new();
+        for (name, text) in BUILTIN_RULE_FILES {
+            let file = format!("patterns/{name}");
+            for spec in parse_rule_file(&file, text).unwrap() {
+                parsed.push((file.clone(), spec));
+            }
+        }
+        assert_eq!(parsed.len(), BUILTIN_RULES.len());
+        for ((file, spec), (gfile, gspec)) in parsed.iter().zip(BUILTIN_RULES) {
+            assert_eq!(file, gfile);
+            assert_eq!(spec, gspec, "{file}");
+        }
+        assert!(parsed.len() > 450);
+    }
+
+    /// Built-in rules skip the checks that need a regex built at load; here
+    /// every one is built eagerly, as a config's rule would be, and its
+    /// lazily built regex agrees.
+    #[test]
+    fn every_builtin_rule_compiles_eagerly() {
+        let lazy = builtin_rules().unwrap();
+        assert_eq!(lazy.len(), BUILTIN_RULES.len());
+        for ((file, spec), rule) in BUILTIN_RULES.iter().zip(&lazy) {
+            let eager = compile(file, spec.clone()).unwrap_or_else(|e| panic!("{e}"));
+            assert!(rule.compiled.get().is_none(), "{}: built at load", spec.id);
+            assert_eq!(eager.secret_group(), rule.secret_group(), "{}", spec.id);
+            assert_eq!(eager.regex().as_str(), rule.regex().as_str());
+            assert_eq!(eager.allow().len(), rule.allow().len());
+        }
+    }
+
+    #[test]
+    fn a_config_rule_without_a_secret_group_is_rejected_at_load() {
+        let text = "[[rule]]\nid = \"no-group\"\nname = \"n\"\ndescription = \"d\"\n\
+                    severity = \"high\"\nkeywords = [\"abcd\"]\nregex = 'abcd[0-9]+'\n";
+        let e = load_rule_file("c.toml", text).unwrap_err().to_string();
+        assert!(e.contains("no-group") && e.contains("named group"), "{e}");
     }
 }

@@ -111,7 +111,7 @@ pub(crate) fn scan_config(cfg: &ImageConfig, scanner: &Scanner) -> Vec<ConfigFin
                 end_column: chars(text, m.end) + 1,
             };
             let f = Finding::new(
-                &rule.meta,
+                rule.meta(),
                 format!("{} found in the image config ({field})", m.rule_name),
                 format!("config/{field}"),
                 span,
