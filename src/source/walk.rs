@@ -114,6 +114,7 @@ impl<'s> ParallelVisitorBuilder<'s> for WorkerBuilder<'s> {
             ctx: self.ctx,
             scan: ScanWorker::default(),
             sink: Sink::default(),
+            display: String::new(),
         })
     }
 }
@@ -124,6 +125,8 @@ struct Worker<'a> {
     ctx: &'a Ctx<'a>,
     scan: ScanWorker,
     sink: Sink,
+    /// The current file's display path (reused: no allocation per file).
+    display: String,
 }
 
 impl Drop for Worker<'_> {
@@ -160,8 +163,9 @@ impl ParallelVisitor for Worker<'_> {
             return WalkState::Continue;
         }
         let path = entry.path();
-        let display = display_path(path, self.ctx.root.as_deref());
-        if !super::shard::in_shard(&display, self.ctx.shard) {
+        display_path_into(path, self.ctx.root.as_deref(), &mut self.display);
+        let display = self.display.as_str();
+        if !super::shard::in_shard(display, self.ctx.shard) {
             return WalkState::Continue;
         }
         let origin = Origin::File {
@@ -169,23 +173,25 @@ impl ParallelVisitor for Worker<'_> {
             named: false,
         };
         let pipeline = self.ctx.pipeline;
-        if !pipeline.wants(&display, &origin) {
+        if !pipeline.wants(display, &origin) {
             return WalkState::Continue;
         }
         let file = match File::open(path) {
             Ok(f) => f,
             Err(e) => {
-                self.sink.error(display, format!("cannot open: {e}"));
+                self.sink
+                    .error(display.to_string(), format!("cannot open: {e}"));
                 return WalkState::Continue;
             }
         };
         let item = Item {
-            display: &display,
+            display,
             origin,
             reader: file,
         };
         if let Err(e) = pipeline.scan(&mut self.scan, item, &mut self.sink) {
-            self.sink.error(display, format!("read failed: {e}"));
+            self.sink
+                .error(display.to_string(), format!("read failed: {e}"));
         }
         WalkState::Continue
     }
@@ -220,18 +226,30 @@ fn walk_error(err: &ignore::Error) -> ScanError {
 
 /// `path` relative to `root`, `/`-separated, without a leading `./`.
 pub fn display_path(path: &Path, root: Option<&Path>) -> String {
+    let mut s = String::new();
+    display_path_into(path, root, &mut s);
+    s
+}
+
+/// [`display_path`] into `out` (cleared first), so the walk reuses one
+/// buffer.
+fn display_path_into(path: &Path, root: Option<&Path>, out: &mut String) {
+    out.clear();
     let rel = root
         .and_then(|r| path.strip_prefix(r).ok())
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
-    let s = s.strip_prefix("./").unwrap_or(&s);
-    if s.is_empty() {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    } else {
-        s.to_string()
+    out.push_str(&rel.to_string_lossy());
+    if out.contains('\\') {
+        *out = out.replace('\\', "/");
+    }
+    if out.starts_with("./") {
+        out.drain(..2);
+    }
+    if out.is_empty() {
+        if let Some(n) = path.file_name() {
+            out.push_str(&n.to_string_lossy());
+        }
     }
 }
 
