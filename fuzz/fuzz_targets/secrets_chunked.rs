@@ -30,10 +30,10 @@ fn state() -> &'static State {
         let mut tokens: Vec<Vec<u8>> = Vec::new();
         for r in &rules {
             for k in &r.spec.keywords {
-                tokens.push(k.clone().into_bytes());
+                tokens.push(k.as_bytes().to_vec());
             }
             for e in &r.spec.examples {
-                tokens.push(e.clone().into_bytes());
+                tokens.push(e.as_bytes().to_vec());
             }
         }
         tokens.sort();
