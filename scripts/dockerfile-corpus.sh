@@ -49,6 +49,7 @@ timed() {
     echo "$t1 - $t0" | bc -l | xargs printf '%.2f' >"$out/$name.time"
 }
 
+"$bin" rules --format json >"$out/rules.json"
 timed stowaway "$bin" dockerfile --format json "${files[@]}"
 
 hadolint=$(tool hadolint)
@@ -78,24 +79,28 @@ def load(name):
         sys.stderr.write(f"{name}: output is not JSON:\n{open(os.path.join(out, name + '.err')).read()[:2000]}\n")
         return None, t
 
-# Which hadolint / trivy checks correspond to our rules (as in src/dockerfile/ignore.rs).
-HADOLINT = {
-    "dockerfile-relative-workdir": ["DL3000"], "dockerfile-runs-as-root": ["DL3002"],
-    "dockerfile-sudo": ["DL3004"], "dockerfile-unpinned-base-image": ["DL3006", "DL3007"],
-    "dockerfile-add-instead-of-copy": ["DL3020"],
-    "dockerfile-copy-from-unknown-stage": ["DL3022", "DL3023"],
-    "dockerfile-duplicate-stage-name": ["DL3024"], "dockerfile-multiple-cmd": ["DL4003"],
-    "dockerfile-multiple-entrypoint": ["DL4004"], "dockerfile-pipe-without-pipefail": ["DL4006"],
-    "dockerfile-parse-error": ["DL1000"],
-}
-TRIVY = {
-    "dockerfile-unpinned-base-image": ["DS001"], "dockerfile-runs-as-root": ["DS002"],
-    "dockerfile-ssh-exposed": ["DS004"], "dockerfile-add-instead-of-copy": ["DS005"],
-    "dockerfile-copy-from-unknown-stage": ["DS006"], "dockerfile-multiple-entrypoint": ["DS007"],
-    "dockerfile-relative-workdir": ["DS009"], "dockerfile-sudo": ["DS010"],
-    "dockerfile-duplicate-stage-name": ["DS012"], "dockerfile-multiple-cmd": ["DS016"],
-    "dockerfile-secret-in-env-arg": ["DS031"],
-}
+# Which hadolint / trivy checks correspond to our rules: the `equivalents`
+# that `stowaway rules --format json` lists (the table inline ignores use too).
+def equivalents(peer):
+    rules = json.load(open(os.path.join(out, "rules.json")))
+    rules = rules if isinstance(rules, list) else rules.get("rules", [])
+    m = {}
+    for r in rules:
+        for e in r.get("equivalents") or []:
+            tool, _, cid = str(e).partition(":")
+            if tool == peer and cid:
+                m.setdefault(r["id"], []).append(norm(peer, cid))
+    return m
+
+def norm(peer, cid):
+    """trivy ids as DS001 whatever the spelling (DS001, DS-0001, AVD-DS-0001)."""
+    if peer != "trivy":
+        return cid
+    digits = "".join(ch for ch in cid if ch.isdigit())
+    return "DS%03d" % int(digits) if digits else cid
+
+HADOLINT = equivalents("hadolint")
+TRIVY = equivalents("trivy")
 
 ours, ours_t = load("stowaway")
 ours_counts = collections.Counter()
@@ -120,7 +125,7 @@ if tri is not None:
     for r in tri.get("Results") or []:
         for m in r.get("Misconfigurations") or []:
             if m.get("Status", "FAIL") == "FAIL":
-                tri_counts[m.get("ID", "?")] += 1
+                tri_counts[norm("trivy", m.get("ID", "?"))] += 1
 
 def peer(counts, mapping, rule, present):
     if not present:
