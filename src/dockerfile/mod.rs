@@ -34,7 +34,10 @@ mod shell;
 
 use crate::report::{Finding, RuleMeta, Span};
 use parser::{Command, Dockerfile, Instruction, Word};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 /// What `lint` needs besides the file.
 #[derive(Default)]
@@ -145,6 +148,9 @@ pub(crate) struct Ctx<'a> {
     pub target: Option<usize>,
     pub secrets: Option<&'a crate::secrets::Scanner>,
     pub context: Option<context::Context>,
+    /// RUN scripts already split into commands: several rules look at the
+    /// same script, and splitting is the costliest part of linting.
+    commands: RefCell<HashMap<String, Rc<Vec<shell::SimpleCommand>>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -211,7 +217,20 @@ impl<'a> Ctx<'a> {
             target,
             secrets: opts.secrets,
             context,
+            commands: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// `shell::commands(script)`, computed once per script.
+    pub fn commands(&self, script: &str) -> Rc<Vec<shell::SimpleCommand>> {
+        if let Some(c) = self.commands.borrow().get(script) {
+            return Rc::clone(c);
+        }
+        let c = Rc::new(shell::commands(script));
+        self.commands
+            .borrow_mut()
+            .insert(script.to_string(), Rc::clone(&c));
+        c
     }
 
     /// The source line `line` (1-based).

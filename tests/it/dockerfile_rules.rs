@@ -257,3 +257,82 @@ fn equivalents_are_listed_per_rule() {
         .iter()
         .all(|f| f.rule_id != "dockerfile-runs-as-root"));
 }
+
+fn lines_of<'a>(f: &'a [Finding], rule: &str) -> Vec<u32> {
+    f.iter()
+        .filter(|f| f.rule_id == rule)
+        .map(|f| f.span.line)
+        .collect()
+}
+
+#[test]
+fn package_manager_rules_read_options_as_apt_and_apk_do() {
+    let text = "\
+FROM debian:12
+RUN apt-get update && apt-get install -q curl
+RUN apt-get install -qq --no-install-recommends git
+RUN DEBIAN_FRONTEND=noninteractive apt-get -fmy install make
+ONBUILD RUN apt-get install --no-install-recommends gcc
+RUN yes | apt-get install --no-install-recommends vim
+RUN apk add --no-cacher bash && apk add jq --no-cache
+USER app
+";
+    let f = run(text, None);
+    assert_eq!(lines_of(&f, "dockerfile-apt-get-missing-yes"), [2, 5]);
+    assert_eq!(lines_of(&f, "dockerfile-apt-install-recommends"), [2, 4]);
+    assert_eq!(lines_of(&f, "dockerfile-apk-add-cache"), [7]);
+}
+
+#[test]
+fn pipefail_under_sh_and_a_later_plain_shell() {
+    let text = "\
+FROM debian:12
+SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]
+RUN wget -O - https://x | wc -l
+SHELL [\"/bin/sh\", \"-o\", \"pipefail\", \"-c\"]
+RUN wget -O - https://x | wc -l
+SHELL [\"/bin/sh\", \"-c\"]
+RUN set -o pipefail && wget -O - https://x | wc -l
+RUN wget -O - https://x | wc -l
+USER app
+";
+    let f = run(text, None);
+    assert_eq!(lines_of(&f, "dockerfile-pipe-without-pipefail"), [5, 8]);
+    let sh = f
+        .iter()
+        .find(|f| f.rule_id == "dockerfile-pipe-without-pipefail")
+        .unwrap();
+    assert!(sh.message.contains("dash"), "{}", sh.message);
+}
+
+#[test]
+fn root_in_build_stages_is_reported_once() {
+    // the final stage inherits root from `base`: runs-as-root reports it
+    let text = "FROM debian:12 AS base\nUSER root\nFROM base\nRUN true\n";
+    let f = run(text, None);
+    assert_eq!(lines_of(&f, "dockerfile-runs-as-root"), [2]);
+    assert!(lines_of(&f, "dockerfile-stage-ends-as-root").is_empty());
+    // a build stage nobody inherits from, left as root
+    let text = "FROM debian:12 AS base\nUSER root\nFROM alpine:3.20\nUSER app\n";
+    let f = run(text, None);
+    assert!(lines_of(&f, "dockerfile-runs-as-root").is_empty());
+    assert_eq!(lines_of(&f, "dockerfile-stage-ends-as-root"), [2]);
+}
+
+#[test]
+fn peer_ignores_reach_the_new_rules_through_the_table() {
+    let text = "\
+# stowaway:ignore-file=base-image-no-digest
+FROM alpine:3.20
+# hadolint ignore=DL3019,DL3003
+RUN cd /tmp && apk add curl
+# trivy:ignore:AVD-DS-0030
+WORKDIR /proc/self
+# trivy:ignore:DS011
+COPY a b /app
+EXPOSE 70000
+USER app
+";
+    let f = run(text, None);
+    assert_eq!(ids(&f), vec![("dockerfile-expose-port-out-of-range", 9)]);
+}

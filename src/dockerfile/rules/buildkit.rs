@@ -75,8 +75,8 @@ pub(crate) fn rules() -> Vec<Rule> {
             Severity::Low,
             "CMD or ENTRYPOINT in shell form runs under `/bin/sh -c`, which does not pass on signals; BuildKit's JSONArgsRecommended check warns.",
             Doc {
-                what: "Finds `CMD` and `ENTRYPOINT` written as a plain command line instead of a JSON array (unless the stage set its own `SHELL`).",
-                why: "In shell form the process is a child of `sh -c`; `docker stop` sends SIGTERM to the shell, which does not forward it, so the container is killed after the timeout instead of shutting down cleanly.",
+                what: "Finds `CMD`, `ENTRYPOINT` and `HEALTHCHECK CMD` written as a plain command line instead of a JSON array (unless the stage set its own `SHELL`). BuildKit's check covers CMD and ENTRYPOINT; hadolint's DL3025 also HEALTHCHECK.",
+                why: "In shell form the process is a child of `sh -c`; `docker stop` sends SIGTERM to the shell, which does not forward it, so the container is killed after the timeout instead of shutting down cleanly. A shell-form health check needs `/bin/sh` in the image: in a distroless or scratch image it always fails.",
                 example: "CMD node server.js",
                 fix: "Use the JSON form: `CMD [\"node\", \"server.js\"]`.",
             },
@@ -305,12 +305,18 @@ fn check_json_args(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
                 }
                 Command::Cmd(f) => ("CMD", f),
                 Command::Entrypoint(f) => ("ENTRYPOINT", f),
+                Command::Healthcheck(Some(f)) => ("HEALTHCHECK CMD", f),
                 _ => continue,
             };
             if !form.is_exec() && !shell_set {
+                let why = if kw == "HEALTHCHECK CMD" {
+                    "the shell form needs /bin/sh in the image"
+                } else {
+                    "to prevent unintended behavior related to OS signals"
+                };
                 out.push(ctx.finding(
                     meta,
-                    format!("JSON arguments recommended for {kw} to prevent unintended behavior related to OS signals"),
+                    format!("JSON arguments recommended for {kw} {why}"),
                     head_span(ctx, inst),
                     &inst.original,
                 ));

@@ -73,7 +73,7 @@ pub(crate) fn rules() -> Vec<Rule> {
             Severity::Low,
             "An ARG or ENV has a name like a credential's (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, `SECRET`); BuildKit's SecretsUsedInArgOrEnv check warns.",
             Doc {
-                what: "Finds ARG and ENV keys whose last `_`-separated word (or the whole name) is `apikey`, `auth`, `credential(s)`, `key`, `passphrase`, `password`, `passwd`, `pword`, `secret` or `token`, unless a word is `public`; as BuildKit does it, by name only. An `ARG` without a default that a `--mount=type=secret,env=NAME` fills is not reported: the value comes from the secret. A real secret value is reported separately by `dockerfile-secret-in-env-arg`.",
+                what: "Finds ARG and ENV keys whose last `_`-separated word (or the whole name) is `apikey`, `auth`, `credential(s)`, `key`, `passphrase`, `password`, `passwd`, `pword`, `secret` or `token`, unless a word is `public`; as BuildKit does it, by name only. Also `*ACCESS_KEY_ID` (the AWS pair's other half, which BuildKit's word test misses). A value that is an absolute file path (`GOOGLE_APPLICATION_CREDENTIALS=/run/gcp.json`) says where the secret is, not what it is, and is not reported. An `ARG` without a default that a `--mount=type=secret,env=NAME` fills is not reported: the value comes from the secret. A real secret value is reported separately by `dockerfile-secret-in-env-arg`.",
                 why: "ARG values are recorded in the image history and ENV values in its config; anything passed this way is readable by whoever pulls the image.",
                 example: "ARG GITHUB_TOKEN\nRUN git clone https://$GITHUB_TOKEN@github.com/org/repo",
                 fix: "Use a secret mount: `RUN --mount=type=secret,id=gh,env=GITHUB_TOKEN git clone …`.",
@@ -418,6 +418,13 @@ pub(crate) fn secret_like_name(name: &str) -> bool {
     words.last().is_some_and(|w| TOKENS.contains(w))
 }
 
+/// `AWS_ACCESS_KEY_ID` (also prefixed, `VITE_AWS_ACCESS_KEY_ID`): BuildKit's
+/// word test misses it (its last word is `id`), but it is one half of the
+/// AWS credential pair, set together with the secret key.
+fn access_key_id(name: &str) -> bool {
+    name.to_ascii_uppercase().ends_with("ACCESS_KEY_ID")
+}
+
 /// Names given to a secret mount as `env=NAME`: an ARG of that name is
 /// only a placeholder, the value comes from the secret.
 fn secret_mount_envs<'a>(ctx: &Ctx<'a>) -> Vec<&'a str> {
@@ -443,7 +450,13 @@ fn check_secret_names(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
             _ => continue,
         };
         for kv in kvs {
-            if !secret_like_name(&kv.key.value)
+            // a value that is an absolute path names where the secret is
+            // (`GOOGLE_APPLICATION_CREDENTIALS=/run/creds.json`), not the secret
+            let path = kv.value.as_ref().is_some_and(|v| {
+                v.value.starts_with('/') && !v.value.contains(char::is_whitespace)
+            });
+            if !(secret_like_name(&kv.key.value) || access_key_id(&kv.key.value))
+                || path
                 || (kw == "ARG" && kv.value.is_none() && mounted.contains(&kv.key.value.as_str()))
             {
                 continue;

@@ -19,6 +19,7 @@ pub(crate) const TABLE: &[(&str, &[&str])] = &[
         "dockerfile-runs-as-root",
         &["hadolint:DL3002", "trivy:DS002"],
     ),
+    ("dockerfile-stage-ends-as-root", &["hadolint:DL3002"]),
     ("dockerfile-sudo", &["hadolint:DL3004", "trivy:DS010"]),
     (
         "dockerfile-unpinned-base-image",
@@ -143,6 +144,32 @@ pub(crate) const TABLE: &[(&str, &[&str])] = &[
     (
         "dockerfile-invalid-definition-description",
         &["buildkit:InvalidDefinitionDescription"],
+    ),
+    (
+        "dockerfile-apt-get-missing-yes",
+        &["hadolint:DL3014", "trivy:DS021"],
+    ),
+    (
+        "dockerfile-apt-install-recommends",
+        &["hadolint:DL3015", "trivy:DS029"],
+    ),
+    (
+        "dockerfile-apk-add-cache",
+        &["hadolint:DL3019", "trivy:DS025"],
+    ),
+    (
+        "dockerfile-wget-and-curl",
+        &["hadolint:DL4001", "trivy:DS014"],
+    ),
+    ("dockerfile-run-cd", &["hadolint:DL3003", "trivy:DS013"]),
+    ("dockerfile-workdir-system-dir", &["trivy:DS030"]),
+    (
+        "dockerfile-expose-port-out-of-range",
+        &["hadolint:DL3011", "trivy:DS008"],
+    ),
+    (
+        "dockerfile-copy-multiple-sources-to-file",
+        &["hadolint:DL3021", "trivy:DS011"],
     ),
     (
         "dockerfile-parse-error",

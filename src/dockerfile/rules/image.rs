@@ -1,8 +1,8 @@
 //! Rules about the image as a whole: its user, its base, its stages.
 
 use super::{head_span, rule, Doc, Rule};
-use crate::dockerfile::parser::Command;
-use crate::dockerfile::shell::{basename, commands};
+use crate::dockerfile::parser::{Command, Word};
+use crate::dockerfile::shell::basename;
 use crate::dockerfile::Ctx;
 use crate::report::{Finding, RuleMeta, Severity};
 
@@ -21,6 +21,20 @@ pub(crate) fn rules() -> Vec<Rule> {
             },
             &["security", "hardening"],
             check_root,
+        ),
+        rule(
+            "dockerfile-stage-ends-as-root",
+            "A build stage ends as root",
+            Severity::Info,
+            "The last USER of a stage that is not the image is root.",
+            Doc {
+                what: "Finds stages other than the image's whose last `USER` is `root`, `0` or `0:…` (the image's own stage and the stages it is built `FROM` are `dockerfile-runs-as-root`'s).",
+                why: "`USER root` to install something and no switch back is easy to miss: a stage built `FROM` this one, or `--target` this stage, runs as root.",
+                example: "FROM debian:12 AS base\nUSER root\nRUN apt-get update\nFROM alpine:3.20\nUSER app",
+                fix: "Switch back to the unprivileged user at the end of the stage: `USER app`.",
+            },
+            &["hardening"],
+            check_stage_root,
         ),
         rule(
             "dockerfile-unpinned-base-image",
@@ -83,15 +97,7 @@ fn check_root(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
         let Some(stage) = ctx.stages.get(i) else {
             break;
         };
-        let last_user = stage
-            .body
-            .iter()
-            .rev()
-            .find_map(|inst| match &inst.command {
-                Command::User(w) => Some(w),
-                _ => None,
-            });
-        if let Some(w) = last_user {
+        if let Some(w) = last_user(stage) {
             if is_root(&w.value) {
                 out.push(ctx.finding(
                     meta,
@@ -124,6 +130,58 @@ fn check_root(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
         head_span(ctx, target.from),
         "no-user",
     ));
+}
+
+/// The last USER of a stage, if any.
+fn last_user<'a>(stage: &crate::dockerfile::Stage<'a>) -> Option<&'a Word> {
+    // a bare `USER` (a parse error) sets nobody
+    stage
+        .body
+        .iter()
+        .rev()
+        .find_map(|inst| match &inst.command {
+            Command::User(w) if !w.value.trim().is_empty() => Some(w),
+            _ => None,
+        })
+}
+
+fn check_stage_root(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
+    // The image's stage, and its ancestors up to the first with a USER, are
+    // judged by dockerfile-runs-as-root.
+    let mut covered = Vec::new();
+    let mut cur = ctx.target;
+    while let Some(i) = cur {
+        if covered.contains(&i) {
+            break;
+        }
+        covered.push(i);
+        let Some(s) = ctx.stages.get(i) else { break };
+        if last_user(s).is_some() {
+            break;
+        }
+        cur = s.parent;
+    }
+    for stage in &ctx.stages {
+        if covered.contains(&stage.index) {
+            continue;
+        }
+        let Some(w) = last_user(stage) else { continue };
+        if is_root(&w.value) {
+            let name = stage
+                .alias
+                .map(|a| format!("stage `{}`", a.value))
+                .unwrap_or_else(|| format!("stage {}", stage.index));
+            out.push(ctx.finding(
+                meta,
+                format!(
+                    "{name} ends with USER `{}`: stages built FROM it run as root",
+                    w.value
+                ),
+                w.span,
+                &format!("{}\0{}", stage.index, w.value),
+            ));
+        }
+    }
 }
 
 /// (repository, tag, digest) of an image reference.
@@ -280,7 +338,7 @@ fn check_multistage(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
     let mut first: Option<(&crate::dockerfile::parser::Instruction, String)> = None;
     for inst in &stage.body {
         for (text, _) in super::run_texts(inst) {
-            for c in commands(&text) {
+            for c in ctx.commands(&text).iter() {
                 let argv = c.effective_argv();
                 if removes_build_deps(argv) {
                     return;

@@ -7,6 +7,7 @@ mod context_files;
 pub(crate) mod copy;
 pub(crate) mod equivalents;
 mod image;
+mod packages;
 mod parse;
 mod run;
 mod secrets;
@@ -74,6 +75,7 @@ pub(crate) fn all() -> &'static [Rule] {
         v.extend(context_files::rules());
         v.extend(secrets::rules());
         v.extend(run::rules());
+        v.extend(packages::rules());
         v.extend(structure::rules());
         v.extend(buildkit::rules());
         v.extend(buildkit_vars::rules());

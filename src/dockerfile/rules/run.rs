@@ -3,7 +3,7 @@
 
 use super::{head_span, rule, run_texts, Doc, Rule};
 use crate::dockerfile::parser::{Command, Form};
-use crate::dockerfile::shell::{basename, commands, pipe_offsets};
+use crate::dockerfile::shell::{basename, pipe_offsets};
 use crate::dockerfile::Ctx;
 use crate::report::{Finding, RuleMeta, Severity};
 use regex::Regex;
@@ -59,7 +59,7 @@ pub(crate) fn rules() -> Vec<Rule> {
             Severity::Low,
             "A shell-form RUN has a pipe but no `set -o pipefail`, so a failing command before the pipe does not fail the build.",
             Doc {
-                what: "Finds shell-form RUN instructions with a `|` when neither the RUN (before the pipe) nor a `SHELL` instruction of the stage sets `-o pipefail`.",
+                what: "Finds shell-form RUN instructions with a `|` when neither the RUN (before the pipe) nor a `SHELL` instruction of the stage sets `-o pipefail`. A later `SHELL` without pipefail undoes an earlier one; `SHELL [\"/bin/sh\", \"-o\", \"pipefail\", \"-c\"]` is reported too, since `sh` is a different shell per base image and not all have pipefail (as hadolint judges it).",
                 why: "`/bin/sh -c` returns the status of the last command of a pipeline: `wget -O- url | tar x` succeeds even when the download fails, and the image is built broken.",
                 example: "RUN wget -qO- https://example.com/app.tgz | tar xz -C /opt",
                 fix: "`SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN, or start the command with `set -o pipefail &&` (in a shell that has it).",
@@ -86,7 +86,7 @@ fn subst_pipe_re() -> Option<&'static Regex> {
 fn check_pipe_shell(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
     for inst in ctx.effective() {
         for (text, span) in run_texts(inst) {
-            let cmds = commands(&text);
+            let cmds = ctx.commands(&text);
             let mut hit: Option<(String, String, String)> = None;
             for (i, c) in cmds.iter().enumerate() {
                 let Some(p) = c.program() else { continue };
@@ -199,7 +199,7 @@ fn check_sudo(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
     for inst in ctx.effective() {
         let exec_sudo = matches!(&inst.command, Command::Run(Form::Exec(w)) if w.first().is_some_and(|w| basename(&w.value) == "sudo"));
         let shell_sudo = run_texts(inst).iter().any(|(t, _)| {
-            commands(t)
+            ctx.commands(t)
                 .iter()
                 .any(|c| c.argv().first().is_some_and(|w| basename(w) == "sudo"))
         });
@@ -229,15 +229,15 @@ fn check_pipefail(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
             chain.push(s);
             cur = s.parent;
         }
-        let mut exempt = chain
+        let mut state = chain
             .iter()
-            .find_map(|s| s.body.iter().rev().find_map(|i| shell_exempts(&i.command)))
-            .unwrap_or(false);
+            .find_map(|s| s.body.iter().rev().find_map(|i| shell_state(&i.command)))
+            .unwrap_or(PipeShell::Posix);
         for inst in &stage.body {
-            if let Some(e) = shell_exempts(&inst.command) {
-                exempt = e;
+            if let Some(e) = shell_state(&inst.command) {
+                state = e;
             }
-            if exempt {
+            if state == PipeShell::Safe {
                 continue;
             }
             let Command::Run(Form::Shell(w)) = &inst.command else {
@@ -247,31 +247,48 @@ fn check_pipefail(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
             let Some(&first) = pipe_offsets(script).first() else {
                 continue;
             };
-            if script.get(..first).is_some_and(|b| b.contains("pipefail")) {
+            if state == PipeShell::Posix
+                && script.get(..first).is_some_and(|b| b.contains("pipefail"))
+            {
                 continue;
             }
-            out.push(ctx.finding(
-                meta,
-                "RUN uses a pipe without `set -o pipefail`: a failure before the pipe does not fail the build".to_string(),
-                head_span(ctx, inst),
-                script,
-            ));
+            let message = if state == PipeShell::PlainSh {
+                "RUN uses a pipe under `SHELL [\"sh\", \"-o\", \"pipefail\", …]`: pipefail is not in every `sh` (dash before 0.5.12 rejects it), use bash"
+            } else {
+                "RUN uses a pipe without `set -o pipefail`: a failure before the pipe does not fail the build"
+            };
+            out.push(ctx.finding(meta, message.to_string(), head_span(ctx, inst), script));
         }
     }
 }
 
-/// For a SHELL instruction, whether the shell it sets makes pipes safe.
-fn shell_exempts(cmd: &Command) -> Option<bool> {
-    match cmd {
-        Command::Shell(Form::Exec(words)) => {
-            let prog = words
-                .first()
-                .map(|w| basename(&w.value).to_ascii_lowercase());
-            let posix = prog
-                .as_deref()
-                .is_some_and(|p| matches!(p, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh"));
-            Some(!posix || words.iter().any(|w| w.value.contains("pipefail")))
-        }
-        _ => None,
-    }
+/// What the shell in force means for pipes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PipeShell {
+    /// A POSIX shell without pipefail: each RUN must set it.
+    Posix,
+    /// `sh -o pipefail`: whether `sh` has pipefail depends on the base image.
+    PlainSh,
+    /// pipefail is on, or the shell is not POSIX (pwsh, cmd).
+    Safe,
+}
+
+/// For a SHELL instruction, the state it sets.
+fn shell_state(cmd: &Command) -> Option<PipeShell> {
+    let Command::Shell(Form::Exec(words)) = cmd else {
+        return None;
+    };
+    let prog = words
+        .first()
+        .map(|w| basename(&w.value).to_ascii_lowercase());
+    let posix = prog
+        .as_deref()
+        .is_some_and(|p| matches!(p, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh"));
+    let pipefail = words.iter().any(|w| w.value.contains("pipefail"));
+    Some(match (posix, pipefail) {
+        (false, _) => PipeShell::Safe,
+        (true, false) => PipeShell::Posix,
+        (true, true) if prog.as_deref() == Some("sh") => PipeShell::PlainSh,
+        (true, true) => PipeShell::Safe,
+    })
 }

@@ -78,6 +78,48 @@ pub(crate) fn rules() -> Vec<Rule> {
             &["correctness"],
             check_workdir,
         ),
+        rule(
+            "dockerfile-workdir-system-dir",
+            "WORKDIR in a system directory",
+            Severity::Low,
+            "WORKDIR is under /proc, /sys, /dev or /boot, which the runtime or the kernel owns.",
+            Doc {
+                what: "Finds `WORKDIR` paths under `/proc`, `/sys`, `/dev`, `/boot`, `/initrd` or `/lost+found`.",
+                why: "The container runtime mounts its own `/proc`, `/sys` and `/dev` over the image's, so files put there at build time are hidden at run time, and commands run there act on kernel interfaces, not on an application directory.",
+                example: "WORKDIR /proc/self/fd/1",
+                fix: "Work in an application directory: `WORKDIR /app`.",
+            },
+            &["correctness"],
+            check_workdir_system,
+        ),
+        rule(
+            "dockerfile-expose-port-out-of-range",
+            "EXPOSE port out of range",
+            Severity::Low,
+            "EXPOSE names a port above 65535.",
+            Doc {
+                what: "Finds `EXPOSE` ports (or port ranges) with a number above 65535.",
+                why: "TCP and UDP ports are 16-bit: such a port cannot be published, and the number is a typo for another port.",
+                example: "EXPOSE 80800",
+                fix: "Expose the port the service listens on: `EXPOSE 8080`.",
+            },
+            &["correctness"],
+            check_expose_range,
+        ),
+        rule(
+            "dockerfile-copy-multiple-sources-to-file",
+            "COPY of several sources to a non-directory",
+            Severity::Medium,
+            "COPY or ADD has several sources but the destination does not end with `/`; BuildKit fails the build.",
+            Doc {
+                what: "Finds `COPY` and `ADD` with more than one source whose destination does not end with `/` (a destination given by a variable is not judged).",
+                why: "Several files cannot be copied into one file: BuildKit stops with `When using COPY with more than one source file, the destination must be a directory and end with a /`.",
+                example: "COPY package.json yarn.lock /app",
+                fix: "End the destination with a slash: `COPY package.json yarn.lock /app/`.",
+            },
+            &["correctness"],
+            check_copy_multi,
+        ),
     ]
 }
 
@@ -179,6 +221,122 @@ fn check_workdir(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
                 w.span,
                 &w.value,
             ));
+        }
+    }
+}
+
+fn check_workdir_system(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
+    const SYSTEM: &[&str] = &["proc", "sys", "dev", "boot", "initrd", "lost+found"];
+    for inst in ctx.effective() {
+        let Command::Workdir(w) = &inst.command else {
+            continue;
+        };
+        let path = w.value.trim();
+        let Some(top) = path
+            .strip_prefix('/')
+            .and_then(|p| p.split('/').find(|c| !c.is_empty()))
+        else {
+            continue;
+        };
+        if SYSTEM.contains(&top) {
+            out.push(ctx.finding(
+                meta,
+                format!("WORKDIR `{path}` is under /{top}, a system directory"),
+                w.span,
+                path,
+            ));
+        }
+    }
+}
+
+/// Whether an EXPOSE value (`80`, `80/tcp`, `8000-9000/udp`) has a port
+/// number above 65535; values with variables are not judged.
+fn port_out_of_range(value: &str) -> bool {
+    if value.contains('$') || value.contains(':') {
+        return false;
+    }
+    let ports = value.split('/').next().unwrap_or(value);
+    ports.split('-').any(|p| {
+        !p.is_empty()
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u64>().map_or(true, |n| n > 65535)
+    })
+}
+
+fn check_expose_range(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
+    for inst in ctx.effective() {
+        let Command::Expose(ports) = &inst.command else {
+            continue;
+        };
+        for p in ports {
+            if port_out_of_range(&p.value) {
+                out.push(ctx.finding(
+                    meta,
+                    format!("EXPOSE `{}`: ports go up to 65535", p.value),
+                    p.span,
+                    &p.value,
+                ));
+            }
+        }
+    }
+}
+
+fn check_copy_multi(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
+    for inst in ctx.effective() {
+        let (Command::Copy(args) | Command::Add(args)) = &inst.command else {
+            continue;
+        };
+        let Some(dest) = &args.dest else { continue };
+        // `COPY file:<digest> in <dest>`, as `docker history` shows a COPY
+        let history = args.sources.len() == 2
+            && args.sources.get(1).is_some_and(|w| w.value == "in")
+            && args.sources.first().is_some_and(|w| {
+                ["file:", "multi:", "dir:"]
+                    .iter()
+                    .any(|p| w.value.starts_with(p))
+            });
+        let d = dest.value.as_str();
+        if args.sources.len() > 1
+            && !history
+            && !d.ends_with('/')
+            && !d.ends_with('\\')
+            && !d.contains('$')
+        {
+            out.push(ctx.finding(
+                meta,
+                format!(
+                    "{} has {} sources, so the destination `{d}` must be a directory ending with `/`",
+                    inst.keyword,
+                    args.sources.len()
+                ),
+                dest.span,
+                &inst.original,
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ports() {
+        for bad in [
+            "65536",
+            "80000/tcp",
+            "40000-80000/udp",
+            "99999999999999999999",
+        ] {
+            assert!(super::port_out_of_range(bad), "{bad}");
+        }
+        for ok in [
+            "65535",
+            "8080/tcp",
+            "40000-60000",
+            "${PORT}",
+            "40000-${X}",
+            "80:80",
+        ] {
+            assert!(!super::port_out_of_range(ok), "{ok}");
         }
     }
 }
