@@ -258,7 +258,7 @@ fn equivalents_are_listed_per_rule() {
         .all(|f| f.rule_id != "dockerfile-runs-as-root"));
 }
 
-fn lines_of<'a>(f: &'a [Finding], rule: &str) -> Vec<u32> {
+fn lines_of(f: &[Finding], rule: &str) -> Vec<u32> {
     f.iter()
         .filter(|f| f.rule_id == rule)
         .map(|f| f.span.line)
