@@ -14,6 +14,7 @@ pub enum Validator {
     NotPlaceholder,
     SentryOrgToken,
     AtlassianDcPat,
+    Base64PrivateKey,
 }
 
 impl std::str::FromStr for Validator {
@@ -27,9 +28,10 @@ impl std::str::FromStr for Validator {
             "not-placeholder" => Validator::NotPlaceholder,
             "sentry-org-token" => Validator::SentryOrgToken,
             "atlassian-dc-pat" => Validator::AtlassianDcPat,
+            "base64-private-key" => Validator::Base64PrivateKey,
             other => {
                 return Err(format!(
-                "unknown validator `{other}` (expected github-checksum, npm-checksum, jwt, private-key, not-placeholder, sentry-org-token or atlassian-dc-pat)"
+                "unknown validator `{other}` (expected github-checksum, npm-checksum, jwt, private-key, not-placeholder, sentry-org-token, atlassian-dc-pat or base64-private-key)"
             ))
             }
         })
@@ -47,6 +49,7 @@ impl Validator {
             Validator::NotPlaceholder => "not-placeholder",
             Validator::SentryOrgToken => "sentry-org-token",
             Validator::AtlassianDcPat => "atlassian-dc-pat",
+            Validator::Base64PrivateKey => "base64-private-key",
         }
     }
 
@@ -58,6 +61,7 @@ impl Validator {
             Validator::NotPlaceholder => !looks_like_placeholder(secret),
             Validator::SentryOrgToken => sentry_org_token_ok(secret),
             Validator::AtlassianDcPat => atlassian_dc_pat_ok(secret),
+            Validator::Base64PrivateKey => base64_private_key_ok(secret),
         }
     }
 }
@@ -213,6 +217,25 @@ fn private_key_ok(block: &str) -> bool {
     // placeholder word by chance.
     let elided = body.contains('.') || body.contains("xxxx") || body.contains("XXXX");
     body.len() >= 64 && b64 * 100 / body.len().max(1) >= 95 && !elided
+}
+
+/// A PEM private key stored as one base64 string (an env variable, a
+/// Kubernetes or CI secret): it must decode to a `-----BEGIN … PRIVATE
+/// KEY-----` block whose body passes the PEM check, so base64 of a
+/// certificate or of a truncated block is not a key.
+fn base64_private_key_ok(secret: &str) -> bool {
+    let engine = base64::engine::general_purpose::STANDARD_NO_PAD;
+    let Ok(decoded) = engine.decode(secret.trim_end_matches('=')) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&decoded) else {
+        return false;
+    };
+    let Some(begin) = text.find("-----BEGIN ") else {
+        return false;
+    };
+    let header = text[begin..].lines().next().unwrap_or("");
+    header.contains("PRIVATE KEY") && text.contains("-----END") && private_key_ok(text)
 }
 
 /// A printf-style conversion such as `%016llx`, `%s`, `%d`.
@@ -710,6 +733,24 @@ mod tests {
         ] {
             assert!(!is_secret_name(n), "{n}");
         }
+    }
+
+    #[test]
+    fn base64_private_key_must_decode_to_a_key_block() {
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let body = "f8+63CpatPyJQNy5Zf5FamMbpHBUB+E6y8jmRkUGFXVIZ3DflDPYatPKh5xfCI5X\nqRBAEZCgPdrL4DcnigtIONFZ/5z0o5s6xbkjG+gJL4hAj08RQ5g+BufPJn1bWtzn";
+        let key =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
+        assert!(base64_private_key_ok(&b64(&key)));
+        // Unpadded is the same key.
+        assert!(base64_private_key_ok(b64(&key).trim_end_matches('=')));
+        let cert = key.replace("RSA PRIVATE KEY", "CERTIFICATE");
+        assert!(!base64_private_key_ok(&b64(&cert)));
+        let elided = "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----\n";
+        assert!(!base64_private_key_ok(&b64(elided)));
+        let truncated = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}");
+        assert!(!base64_private_key_ok(&b64(&truncated)));
+        assert!(!base64_private_key_ok("LS0tLS1CRUdJTi!!"));
     }
 
     #[test]
