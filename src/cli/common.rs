@@ -103,6 +103,7 @@ pub(super) fn run_scan(a: &ScanArgs, cfg: &Config) -> anyhow::Result<Scanned> {
         // A history audit does not lint past Dockerfiles nobody can act on.
         lint_dockerfiles: !a.no_dockerfile && !history,
         disabled_rules: cfg.disabled.clone(),
+        no_archives: a.no_archives,
         ..scan::Options::default()
     };
     let pipeline = Pipeline::new(&scanner, scan_opts).with_progress(progress.counters.clone());

@@ -21,6 +21,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<i32> {
         include_binary: a.include_binary,
         max_nesting: a.max_nesting,
         disabled_rules: cfg.disabled.clone(),
+        no_archives: a.no_archives,
     };
     let mut findings = Vec::new();
     let mut summary = Summary::default();

@@ -117,6 +117,10 @@ pub struct BaselineArgs {
     /// Do not lint Dockerfiles met during the scan.
     #[arg(long)]
     pub no_dockerfile: bool,
+    /// Do not open archives (zip, jar, tar, gzip, bzip2, xz, zstd…): scan
+    /// them as the binary files they are.
+    #[arg(long)]
+    pub no_archives: bool,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -143,6 +147,7 @@ impl BaselineArgs {
             include_binary: false,
             threads: 0,
             no_dockerfile: self.no_dockerfile,
+            no_archives: self.no_archives,
             staged: false,
             git_range: self.git_range.clone(),
             history: self.history,
@@ -239,6 +244,10 @@ pub struct ScanArgs {
     /// Do not lint Dockerfiles met during the scan.
     #[arg(long)]
     pub no_dockerfile: bool,
+    /// Do not open archives (zip, jar, tar, gzip, bzip2, xz, zstd…): scan
+    /// them as the binary files they are.
+    #[arg(long)]
+    pub no_archives: bool,
     /// Scan what is staged in the git index (added and changed files).
     #[arg(long, conflicts_with = "git_range")]
     pub staged: bool,
@@ -299,6 +308,9 @@ pub struct ImageArgs {
     /// Scan files that look binary.
     #[arg(long)]
     pub include_binary: bool,
+    /// Do not open archives (zip, jar, tar, gzip…) found in layers.
+    #[arg(long)]
+    pub no_archives: bool,
 }
 
 /// `K/N` with 1 <= K <= N.

@@ -35,6 +35,8 @@ pub struct ImageOptions {
     pub include_binary: bool,
     /// `image-` rules the config disables: they do not run.
     pub disabled_rules: Vec<String>,
+    /// Do not open archives found in layers.
+    pub no_archives: bool,
 }
 
 impl ImageOptions {
@@ -61,6 +63,7 @@ impl Default for ImageOptions {
             max_nesting: 8,
             include_binary: false,
             disabled_rules: Vec::new(),
+            no_archives: false,
         }
     }
 }
@@ -102,6 +105,7 @@ fn pipeline<'a>(scanner: &'a Scanner, opts: &ImageOptions) -> Pipeline<'a> {
     let scan_opts = crate::scan::Options {
         include_binary: opts.include_binary,
         max_entry_bytes: Some(opts.max_file_bytes),
+        no_archives: opts.no_archives,
         ..crate::scan::Options::default()
     };
     Pipeline::new(scanner, scan_opts)
@@ -202,6 +206,10 @@ fn assemble(
         for (k, v) in &counts.skipped {
             *summary.skipped.entry(k.clone()).or_default() += v;
         }
+        // Archives in the layer that a limit stopped, or that are corrupt.
+        summary
+            .notes
+            .extend(counts.notes.iter().map(|n| format!("{label}: {n}")));
         *summary.layers_scanned.get_or_insert(0) += 1;
         let checked = rules::entries::check_layer(result, &runs);
         let Some(occ) = uses.get(name.as_str()).filter(|o| !o.is_empty()) else {

@@ -89,6 +89,8 @@ impl<'a> Views<'a> {
     /// The first layer above `li` that deletes or replaces `path`, unless a
     /// hard link keeps the same content reachable.
     pub(crate) fn deleted_by(&self, img: &ImageEntry, li: usize, path: &str) -> Option<usize> {
+        // A file inside an archive goes with the archive's file.
+        let path = path.split_once("!/").map_or(path, |(outer, _)| outer);
         let n = img.layers.len();
         let by = (li + 1..n).find(|&j| self.of(img, j).is_some_and(|v| v.hides(path)))?;
         // A hard link to the file (in its layer or above) that survives keeps

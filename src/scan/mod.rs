@@ -4,6 +4,8 @@
 //! else, the same way for every source:
 //!
 //! - the per-file cap (image layers) and the Dockerfile cap ([`MAX_DOCKERFILE`]);
+//! - archives (zip family, tar, gzip/bzip2/xz/zstd, nested) opened by
+//!   magic, their members scanned like files ([`archive`]);
 //! - text decoding (UTF-16) for files and layer entries;
 //! - the secret scan, counting inline allows;
 //! - the Dockerfile lint when the item is a Dockerfile, and the removal of
@@ -15,6 +17,7 @@
 //!
 //! Findings and counts go to a [`Sink`].
 
+pub mod archive;
 pub mod history;
 mod sink;
 
@@ -75,6 +78,9 @@ pub struct Options {
     pub max_entry_bytes: Option<u64>,
     /// Dockerfile rules the config disables: they do not run.
     pub disabled_rules: Vec<String>,
+    /// `--no-archives`: scan archives as the binary files they are
+    /// instead of opening them ([`archive`]).
+    pub no_archives: bool,
 }
 
 /// The scanner and the options of one scan, shared read-only by every
@@ -162,10 +168,16 @@ impl<'a> Pipeline<'a> {
             return Ok(());
         }
         w.found.clear();
+        let mut origin = origin;
         let result = if self.is_dockerfile(display, &origin) {
             self.dockerfile(w, display, &origin, reader, sink)
         } else {
-            self.secrets(w, display, &origin, reader, sink)
+            self.file_or_archive(w, display, &origin, reader, sink)
+                .map(|opened| {
+                    if opened {
+                        origin = archive::whole(origin);
+                    }
+                })
         };
         self.emit(w, &origin, sink);
         result

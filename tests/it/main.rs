@@ -9,7 +9,9 @@
 mod common;
 
 mod action;
+mod archives;
 mod bad_input;
+mod bad_input_archives;
 mod bad_input_image;
 mod baseline;
 mod cli_scan;

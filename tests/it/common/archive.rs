@@ -3,10 +3,11 @@
 //! target, which includes this file with `#[path]`: layer tars written entry
 //! by entry (names go in verbatim, so `../x`, `/abs` and non-UTF-8 bytes
 //! reach the reader as given, which the `tar` crate's builder would refuse),
-//! gzip and zstd, outer tars, and `docker save` archives.
+//! gzip and zstd, outer tars, `docker save` archives, and zips written field
+//! by field.
 //!
-//! It depends only on `tar`, `flate2` and `zstd` (no `stowaway` types), so
-//! the fuzz crate can build it too.
+//! It depends only on `tar`, `flate2`, `zstd` and `crc32fast` (no
+//! `stowaway` types), so the fuzz crate can build it too.
 
 use std::io::Write;
 
@@ -185,4 +186,126 @@ pub fn docker_save<L: AsRef<[u8]>>(tag: &str, layers: &[L], config: &[u8]) -> Ve
     );
     entries.push(("manifest.json".into(), manifest.into_bytes()));
     outer(&entries)
+}
+
+/// A zip under construction, written field by field (as the tar layers
+/// are), so hostile names and claims reach the reader as given: stored and
+/// deflated members, raw names (`../x`, `/abs`, backslashes), and an end
+/// record that may claim more entries than it holds.
+#[derive(Default)]
+pub struct Zip {
+    body: Vec<u8>,
+    central: Vec<u8>,
+    count: u16,
+    /// A zip64 end record claiming this many entries.
+    claim64: Option<u64>,
+}
+
+impl Zip {
+    /// A member stored as is.
+    pub fn stored(&mut self, name: &str, data: &[u8]) -> &mut Self {
+        self.member(name.as_bytes(), 0, data, data)
+    }
+
+    /// A member compressed with deflate.
+    pub fn deflated(&mut self, name: &str, data: &[u8]) -> &mut Self {
+        self.deflated_raw(name.as_bytes(), data)
+    }
+
+    pub fn deflated_raw(&mut self, name: &[u8], data: &[u8]) -> &mut Self {
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).expect("deflate into memory");
+        let packed = e.finish().expect("deflate into memory");
+        self.member(name, 8, data, &packed)
+    }
+
+    /// An end record (zip64) that claims `n` entries.
+    pub fn claim_entries(&mut self, n: u64) -> &mut Self {
+        self.claim64 = Some(n);
+        self
+    }
+
+    fn member(&mut self, name: &[u8], method: u16, data: &[u8], packed: &[u8]) -> &mut Self {
+        let crc = crc32fast::hash(data);
+        let offset = self.body.len() as u32;
+        let le16 = |v: &mut Vec<u8>, x: u16| v.extend_from_slice(&x.to_le_bytes());
+        let le32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_le_bytes());
+        let b = &mut self.body;
+        le32(b, 0x0403_4b50);
+        le16(b, 20); // version needed
+        le16(b, 0x0800); // flags: UTF-8 names
+        le16(b, method);
+        le16(b, 0); // time
+        le16(b, 0x21); // date: 1980-01-01
+        le32(b, crc);
+        le32(b, packed.len() as u32);
+        le32(b, data.len() as u32);
+        le16(b, name.len() as u16);
+        le16(b, 0); // extra
+        b.extend_from_slice(name);
+        b.extend_from_slice(packed);
+        let c = &mut self.central;
+        le32(c, 0x0201_4b50);
+        le16(c, 0x031e); // made by: unix, 3.0
+        le16(c, 20);
+        le16(c, 0x0800);
+        le16(c, method);
+        le16(c, 0);
+        le16(c, 0x21);
+        le32(c, crc);
+        le32(c, packed.len() as u32);
+        le32(c, data.len() as u32);
+        le16(c, name.len() as u16);
+        le16(c, 0); // extra
+        le16(c, 0); // comment
+        le16(c, 0); // disk
+        le16(c, 0); // internal attributes
+        le32(c, 0o100644 << 16); // external: a regular file
+        le32(c, offset);
+        c.extend_from_slice(name);
+        self.count += 1;
+        self
+    }
+
+    /// The zip: members, central directory, end record(s).
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut v = self.body.clone();
+        let cd_at = v.len() as u32;
+        v.extend_from_slice(&self.central);
+        let cd_len = self.central.len() as u32;
+        let mut count = self.count;
+        if let Some(n) = self.claim64 {
+            let rec_at = v.len() as u64;
+            v.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+            v.extend_from_slice(&44u64.to_le_bytes()); // size of the rest
+            v.extend_from_slice(&[0x1e, 0x03, 45, 0]); // made by, needed
+            v.extend_from_slice(&[0u8; 8]); // disk numbers
+            v.extend_from_slice(&n.to_le_bytes()); // entries on this disk
+            v.extend_from_slice(&n.to_le_bytes()); // entries
+            v.extend_from_slice(&u64::from(cd_len).to_le_bytes());
+            v.extend_from_slice(&u64::from(cd_at).to_le_bytes());
+            v.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+            v.extend_from_slice(&0u32.to_le_bytes());
+            v.extend_from_slice(&rec_at.to_le_bytes());
+            v.extend_from_slice(&1u32.to_le_bytes());
+            count = 0xffff;
+        }
+        v.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        v.extend_from_slice(&[0u8; 4]); // disk numbers
+        v.extend_from_slice(&count.to_le_bytes());
+        v.extend_from_slice(&count.to_le_bytes());
+        v.extend_from_slice(&cd_len.to_le_bytes());
+        v.extend_from_slice(&cd_at.to_le_bytes());
+        v.extend_from_slice(&0u16.to_le_bytes()); // comment
+        v
+    }
+}
+
+/// A zip of deflated members from (name, bytes).
+pub fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut z = Zip::default();
+    for (name, data) in files {
+        z.deflated(name, data);
+    }
+    z.bytes()
 }

@@ -2,6 +2,7 @@
 //! (so the repository itself holds no scannable token), and running the binary.
 
 pub mod archive;
+pub mod compress;
 pub mod image;
 
 use std::path::{Path, PathBuf};
