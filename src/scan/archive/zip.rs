@@ -80,7 +80,6 @@ impl Expander<'_, '_> {
                 Ok(()) => {}
                 // The whole archive's budget is spent: nothing more to read.
                 Err(e) if limit_of(&e) == Some(Limit::Expanded) => {
-                    drop(guarded);
                     self.note_tripped();
                     return Ok(());
                 }
