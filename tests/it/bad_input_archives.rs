@@ -278,7 +278,7 @@ fn a_tar_inside_a_zip_inside_a_layer_with_a_bomb_beside_it() {
     assert!(
         s.notes
             .iter()
-            .any(|n| n.starts_with("opt/bundle.zip!/bomb.txt: ") && n.contains("100:1")),
+            .any(|n| n.starts_with("img.tar: opt/bundle.zip!/bomb.txt: ") && n.contains("100:1")),
         "{:?}",
         s.notes
     );
