@@ -289,7 +289,12 @@ fn meta_of(spec: &RuleSpec) -> RuleMeta {
         help.push('\n');
     }
     let mut tags = vec!["security".to_string(), "secret".to_string()];
-    tags.extend(spec.tags.iter().map(|t| t.to_string()));
+    // SARIF wants unique tags; a rule file may repeat one of the two above.
+    for t in spec.tags.iter() {
+        if !tags.iter().any(|have| have.as_str() == t.as_ref()) {
+            tags.push(t.to_string());
+        }
+    }
     RuleMeta {
         id: spec.id.to_string(),
         name: spec.name.to_string(),

@@ -228,7 +228,10 @@ mod tests {
 
     #[test]
     fn lookups() {
-        assert_eq!(rules_for("hadolint", "dl3002"), ["dockerfile-runs-as-root"]);
+        assert_eq!(
+            rules_for("hadolint", "dl3002"),
+            ["dockerfile-runs-as-root", "dockerfile-stage-ends-as-root"]
+        );
         assert_eq!(
             rules_for("trivy", "AVD-DS-0002"),
             ["dockerfile-runs-as-root"]
