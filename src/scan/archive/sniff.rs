@@ -2,6 +2,10 @@
 //! name alone: a jar renamed `.bin` is still opened, a `.zip` that is text
 //! is scanned as text).
 
+// Pre-POSIX tars have no `ustar` magic and text has no valid header
+// checksum, so the checksum alone decides; the image reader checks it the same way.
+use crate::source::image::tar_checksum_ok;
+
 /// Bytes of a stream's head needed to tell every kind apart (a tar header
 /// is one 512-byte block).
 pub const HEAD: usize = 512;
@@ -70,41 +74,6 @@ fn is_bzip2(head: &[u8]) -> bool {
         (Some(b"BZh"), Some(b'1'..=b'9'), Some(m)) => m == BLOCK || m == END,
         _ => false,
     }
-}
-
-/// A tar header block: its checksum field (octal) equals the sum of its
-/// bytes with the field taken as spaces. Pre-POSIX tars have no `ustar`
-/// magic, and text has no valid checksum, so the checksum alone decides.
-fn tar_checksum_ok(block: &[u8]) -> bool {
-    let Some(field) = block.get(148..156) else {
-        return false;
-    };
-    // Digits, led by spaces or zeros and ended by NUL or space.
-    let digits: Vec<u8> = field
-        .iter()
-        .copied()
-        .skip_while(|&b| b == b' ')
-        .take_while(|b| (b'0'..=b'7').contains(b))
-        .collect();
-    if digits.is_empty() {
-        return false;
-    }
-    let Ok(want) = u32::from_str_radix(&String::from_utf8_lossy(&digits), 8) else {
-        return false;
-    };
-    let sum: u32 = block
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                u32::from(b)
-            }
-        })
-        .sum();
-    // An all-zero block sums to 256 and says nothing: not a header.
-    sum == want && block[..100].iter().any(|&b| b != 0)
 }
 
 #[cfg(test)]

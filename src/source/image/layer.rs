@@ -41,8 +41,9 @@ pub(crate) fn sniff(head: &[u8]) -> Option<Compression> {
     None
 }
 
-/// The header checksum of a (possibly pre-POSIX) tar block is right.
-fn tar_checksum_ok(block: &[u8]) -> bool {
+/// The header checksum of a (possibly pre-POSIX) tar block is right. An
+/// all-zero block has no digits in its field, so it is not a header.
+pub(crate) fn tar_checksum_ok(block: &[u8]) -> bool {
     let Some(field) = block.get(148..156) else {
         return false;
     };

@@ -29,6 +29,8 @@ mod archive;
 mod config;
 mod layer;
 
+pub(crate) use layer::tar_checksum_ok;
+
 pub(crate) use archive::{digest_of_blob_name, images, Collected, ImageEntry};
 pub(crate) use config::ImageConfig;
 pub(crate) use layer::{parent, Compression, EntryKind, LayerResult, Listing};
