@@ -1,8 +1,8 @@
 //! The one policy stage: after the scan, every finding the user has
 //! suppressed is dropped here and counted once, under the first reason that
-//! applies: its rule is disabled, its path or its secret is allowed by the
-//! config, or the baseline accepts it. (Inline allow comments are judged
-//! where the line is read, by the pipeline, and counted there.)
+//! applies: an inline comment allows it (the pipeline, which reads the line,
+//! marks it `allowed_inline`), its rule is disabled, its path or its secret
+//! is allowed by the config, or the baseline accepts it.
 
 use super::{Baseline, Config};
 use crate::report::{Finding, Summary};
@@ -21,7 +21,11 @@ impl Policy<'_> {
         let accepted = self.baseline.map(Baseline::keys);
         let (mut allowed, mut baselined) = (0u64, 0u64);
         findings.retain(|f| {
-            if !cfg.rule_enabled(&f.rule_id) || cfg.path_allowed(&f.path) || cfg.secret_allowed(f) {
+            if f.allowed_inline
+                || !cfg.rule_enabled(&f.rule_id)
+                || cfg.path_allowed(&f.path)
+                || cfg.secret_allowed(f)
+            {
                 allowed += 1;
                 return false;
             }

@@ -133,8 +133,9 @@ fn covers(scope: &Scope, rule: &str) -> bool {
     }
 }
 
-/// Drop the findings a pragma suppresses.
-pub fn apply(df: &Dockerfile, findings: &mut Vec<Finding>) {
+/// Mark the findings a pragma suppresses (`allowed_inline`); the policy
+/// stage drops and counts them.
+pub fn apply(df: &Dockerfile, findings: &mut [Finding]) {
     let mut file_scopes = Vec::new();
     let check = df.directive("check").map(|d| d.value.as_str());
     if let Some(s) = check.and_then(buildkit_skip) {
@@ -184,17 +185,18 @@ pub fn apply(df: &Dockerfile, findings: &mut Vec<Finding>) {
             }
         }
     }
-    findings.retain(|f| {
-        if f.rule_id == "dockerfile-parse-error" {
-            return !file_scopes
+    for f in findings.iter_mut() {
+        f.allowed_inline |= if f.rule_id == "dockerfile-parse-error" {
+            file_scopes
                 .iter()
-                .any(|s| matches!(s, Scope::Rules(r) if r.iter().any(|x| x == &f.rule_id)));
-        }
-        if file_scopes.iter().any(|s| covers(s, &f.rule_id)) {
-            return false;
-        }
-        !ranges.iter().any(|(a, b, scopes)| {
-            f.span.line >= *a && f.span.line <= *b && scopes.iter().any(|s| covers(s, &f.rule_id))
-        })
-    });
+                .any(|s| matches!(s, Scope::Rules(r) if r.iter().any(|x| x == &f.rule_id)))
+        } else {
+            file_scopes.iter().any(|s| covers(s, &f.rule_id))
+                || ranges.iter().any(|(a, b, scopes)| {
+                    f.span.line >= *a
+                        && f.span.line <= *b
+                        && scopes.iter().any(|s| covers(s, &f.rule_id))
+                })
+        };
+    }
 }

@@ -91,13 +91,17 @@ pub fn rules() -> Vec<RuleMeta> {
 }
 
 /// Lint one Dockerfile. Parse errors become `dockerfile-parse-error`
-/// findings; inline ignores are applied; findings carry `display_path`.
+/// findings; what an inline ignore covers is left out; findings carry
+/// `display_path`.
 pub fn lint(display_path: &str, content: &[u8], opts: &LintOptions) -> Vec<Finding> {
-    lint_except(display_path, content, opts, &[])
+    let mut out = lint_except(display_path, content, opts, &[]);
+    out.retain(|f| !f.allowed_inline);
+    out
 }
 
-/// [`lint`] without the rules in `disabled` (the config's `[rules]
-/// disable`): they do not run.
+/// All findings of the rules not in `disabled` (the config's `[rules]
+/// disable`: they do not run), those an inline ignore covers marked
+/// `allowed_inline` for the policy stage to drop and count.
 pub fn lint_except(
     display_path: &str,
     content: &[u8],

@@ -198,6 +198,10 @@ pub struct Finding {
     pub image: Option<Box<ImageContext>>,
     /// Extra facts for JSON/SARIF properties (never secrets).
     pub extra: Extra,
+    /// An inline comment allows it (`stowaway:allow` on its line, a
+    /// Dockerfile `# stowaway:ignore`/`hadolint ignore` pragma): the policy
+    /// stage drops it and counts it with every other suppression.
+    pub allowed_inline: bool,
 }
 
 /// A finding's extra facts: a few (key, value) pairs kept sorted by key, in
@@ -283,6 +287,7 @@ impl Finding {
             commit: None,
             image: None,
             extra: Extra::default(),
+            allowed_inline: false,
         }
     }
 }

@@ -11,9 +11,10 @@ use crate::report::Finding;
 use crate::source::git::history::HistoryIndex;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// (rule, secret, file lineage): one finding each. A blob no commit reaches
-/// has lineage `u32::MAX`.
-type Key = (String, String, u32);
+/// (rule, secret, file lineage, allowed inline): one finding each. A blob no
+/// commit reaches has lineage `u32::MAX`. Sightings an inline allow comment
+/// covers fold apart, so an allowed copy never hides one that is not.
+type Key = (String, String, u32, bool);
 
 /// Everything known about one (rule, secret, file) so far.
 struct Agg {
@@ -56,7 +57,7 @@ impl<'a> Fold<'a> {
             .map_or(u32::MAX, |s| self.lineage[s.path as usize]);
         for f in findings {
             let secret = f.secret.clone().unwrap_or_else(|| f.fingerprint.clone());
-            let key = (f.rule_id.clone(), secret, file);
+            let key = (f.rule_id.clone(), secret, file, f.allowed_inline);
             let a = match self.aggs.entry(key) {
                 std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
                 std::collections::hash_map::Entry::Vacant(v) => v.insert(Agg {
@@ -142,12 +143,12 @@ fn fold_unreachable(aggs: HashMap<Key, Agg>) -> Vec<Agg> {
     kept.sort_by(|a, b| a.0.cmp(&b.0));
     let (orphans, mut kept): (Vec<_>, Vec<_>) =
         kept.into_iter().partition(|(k, _)| k.2 == u32::MAX);
-    let mut first: HashMap<(String, String), usize> = HashMap::new();
+    let mut first: HashMap<(String, String, bool), usize> = HashMap::new();
     for (i, (k, _)) in kept.iter().enumerate() {
-        first.entry((k.0.clone(), k.1.clone())).or_insert(i);
+        first.entry((k.0.clone(), k.1.clone(), k.3)).or_insert(i);
     }
     for (k, a) in orphans {
-        match first.get(&(k.0.clone(), k.1.clone())) {
+        match first.get(&(k.0.clone(), k.1.clone(), k.3)) {
             Some(&i) => kept[i].1.blobs += a.blobs,
             None => kept.push((k, a)),
         }

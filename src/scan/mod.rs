@@ -7,7 +7,8 @@
 //! - archives (zip family, tar, gzip/bzip2/xz/zstd, nested) opened by
 //!   magic, their members scanned like files ([`archive`]);
 //! - text decoding (UTF-16) for files and layer entries;
-//! - the secret scan, counting inline allows;
+//! - the secret scan, marking what an inline allow comment covers (the
+//!   policy stage drops and counts it);
 //! - the Dockerfile lint when the item is a Dockerfile, and the removal of
 //!   the plain secret findings the linter reports under its own rule;
 //! - for git blobs, keeping only findings on lines the commit added, tagged
@@ -270,11 +271,8 @@ impl<'a> Pipeline<'a> {
                     Some(encoding)
                 }
             };
-            if m.allowed_inline {
-                sink.summary.suppressed += 1;
-                continue;
-            }
             let mut f = self.scanner.finding(&m, display.to_string());
+            f.allowed_inline = m.allowed_inline;
             if let Some(e) = decoded {
                 files::mark_decoded(&mut f, e);
             }
@@ -282,11 +280,9 @@ impl<'a> Pipeline<'a> {
         }
         if let Some((_, text)) = whole {
             for m in &detected.found {
-                if files::allowed_inline(text, m.start, m.end) {
-                    sink.summary.suppressed += 1;
-                } else {
-                    w.found.push(files::finding(self.scanner, m, text, display));
-                }
+                let mut f = files::finding(self.scanner, m, text, display);
+                f.allowed_inline = files::allowed_inline(text, m.start, m.end);
+                w.found.push(f);
             }
         }
         match result? {
@@ -400,13 +396,20 @@ fn touches(added: Option<&[RangeInclusive<u32>]>, first: u32, last: u32) -> bool
 /// A secret the linter reports with its own rule (ENV, RUN, ARG) is not
 /// reported a second time by the plain secret scan.
 fn drop_claimed(found: &mut Vec<Finding>, lint: &[Finding]) {
-    let claimed: Vec<&str> = lint.iter().filter_map(|f| f.secret.as_deref()).collect();
+    let claimed: Vec<&str> = lint
+        .iter()
+        .filter(|f| !f.allowed_inline)
+        .filter_map(|f| f.secret.as_deref())
+        .collect();
     if claimed.is_empty() {
         return;
     }
+    // An allowed secret stays, for the policy stage to count.
     found.retain(|f| {
-        !f.secret
-            .as_deref()
-            .is_some_and(|s| claimed.iter().any(|c| c.contains(s) || s.contains(c)))
+        f.allowed_inline
+            || !f
+                .secret
+                .as_deref()
+                .is_some_and(|s| claimed.iter().any(|c| c.contains(s) || s.contains(c)))
     });
 }

@@ -121,3 +121,51 @@ fn disabled_dockerfile_and_image_rules_neither_run_nor_are_listed() {
     assert!(!listed.contains("image-setuid-file "), "{listed}");
     assert!(listed.contains("image-credential-file "), "{listed}");
 }
+
+/// The policy stage counts every suppression once, whatever made it: an
+/// inline `stowaway:allow` on a secret's line, a Dockerfile pragma
+/// (`# hadolint ignore=…`), and a `[allow] paths` entry of the config.
+#[test]
+fn every_suppression_is_counted_once() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let key = crate::common::akia();
+    std::fs::write(
+        d.join("app.env"),
+        format!("AWS_ACCESS_KEY_ID={key} # stowaway:allow\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("Dockerfile"),
+        "FROM alpine:3.19@sha256:0000000000000000000000000000000000000000000000000000000000000000\n\
+         # hadolint ignore=DL3002\nUSER root\n",
+    )
+    .unwrap();
+    let scan = ["scan", ".", "--format", "json"];
+    let j: Value = serde_json::from_str(&stdout(&run(d, &scan))).unwrap();
+    let ids: Vec<&str> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect();
+    assert!(!ids.iter().any(|i| i.starts_with("aws")), "{j}");
+    let suppressed = j["summary"]["suppressed"].as_u64().unwrap();
+    // The secret and every root rule the DL3002 pragma maps to.
+    assert!(suppressed >= 2, "{j}");
+    // A path allow on top hides the rest of the Dockerfile's findings, each
+    // counted once more.
+    let before = j["findings"].as_array().unwrap().len() as u64;
+    std::fs::write(
+        d.join(".stowaway.toml"),
+        "[allow]\npaths = [\"Dockerfile\"]\n",
+    )
+    .unwrap();
+    let j2: Value = serde_json::from_str(&stdout(&run(d, &scan))).unwrap();
+    assert_eq!(j2["findings"].as_array().unwrap().len(), 0, "{j2}");
+    assert_eq!(
+        j2["summary"]["suppressed"].as_u64().unwrap(),
+        suppressed + before,
+        "{j2}"
+    );
+}
