@@ -539,7 +539,9 @@ impl Scanner {
                         // secret for any rule: the generic ones included.
                         let vetoes = matches!(
                             why,
-                            DropReason::Validator(_) | DropReason::PublishedExample(_)
+                            DropReason::Validator(_)
+                                | DropReason::PublishedExample(_)
+                                | DropReason::Structure(_)
                         ) && r.spec.priority >= 0
                             && r.grammar.is_none();
                         if vetoes {
@@ -592,6 +594,9 @@ impl Scanner {
         let text = std::str::from_utf8(secret).ok();
         if let Some(why) = text.and_then(published_example) {
             return Err(DropReason::PublishedExample(why));
+        }
+        if let Some(t) = text {
+            super::structure::check(t, &hay[m_start..ss]).map_err(DropReason::Structure)?;
         }
         if super::filler::has_counting_run(secret) || super::filler::has_repeated_tail(secret) {
             return Err(DropReason::NotRandom);

@@ -71,6 +71,9 @@ pub enum DropReason {
     Validator(&'static str),
     /// A value providers publish in their documentation.
     PublishedExample(&'static str),
+    /// Has the shape of an encoding (JOSE, PEM, Basic, bcrypt) and does not
+    /// decode as it says.
+    Structure(&'static str),
     /// A generic candidate that is not a literal value in an assignment.
     NotLiteral(&'static str),
     /// A word, a name or a constant rather than a random value.
@@ -87,6 +90,7 @@ impl fmt::Display for DropReason {
             DropReason::LowEntropy => write!(f, "not random enough for the rule"),
             DropReason::Validator(v) => write!(f, "fails the `{v}` check"),
             DropReason::PublishedExample(w) => write!(f, "a published example value ({w})"),
+            DropReason::Structure(w) => write!(f, "fails its structure check: {w}"),
             DropReason::NotLiteral(w) => write!(f, "not a literal value: {w}"),
             DropReason::NotRandom => write!(f, "reads as a word, name or constant"),
             DropReason::KnownFormat(_) => write!(

@@ -3,7 +3,8 @@
 //!
 //! - [`rule`] loads rules from TOML (built-in `patterns/` or the user's config)
 //!   and compiles them;
-//! - [`validate`] holds the checks a regex cannot express;
+//! - [`validate`] holds the checks a regex cannot express, and `structure`
+//!   the decoding checks every rule's candidate passes (JOSE, PEM, Basic, bcrypt);
 //! - [`engine`] is the hot loop: one aho-corasick pass per buffer, then each
 //!   hit's rules confirm in a window around it;
 //! - [`files`] holds the credential-file detectors (chosen by file name and
@@ -16,6 +17,7 @@ mod filler;
 mod keywords;
 pub mod literal;
 pub mod rule;
+mod structure;
 pub mod validate;
 
 pub use engine::{RawMatch, ScanScratch, Scanner, SecretMatch};

@@ -56,8 +56,8 @@ impl Validator {
     pub fn check(self, secret: &str) -> bool {
         match self {
             Validator::GithubChecksum | Validator::NpmChecksum => base62_crc32_ok(secret),
-            Validator::Jwt => jwt_ok(secret),
-            Validator::PrivateKey => private_key_ok(secret),
+            Validator::Jwt => super::structure::jwt_ok(secret),
+            Validator::PrivateKey => super::structure::pem_private_key(secret).is_ok(),
             Validator::NotPlaceholder => !looks_like_placeholder(secret),
             Validator::SentryOrgToken => sentry_org_token_ok(secret),
             Validator::AtlassianDcPat => atlassian_dc_pat_ok(secret),
@@ -161,64 +161,6 @@ fn jwt_io_example(token: &str) -> bool {
     }
 }
 
-/// A JWT: three base64url parts whose header decodes to a JSON object with `alg`.
-fn jwt_ok(token: &str) -> bool {
-    let mut parts = token.split('.');
-    let header = match parts.next() {
-        Some(h) => h,
-        None => return false,
-    };
-    if parts.next().is_none_or(|p| p.is_empty()) {
-        return false;
-    }
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let decoded = match engine.decode(header.trim_end_matches('=')) {
-        Ok(d) => d,
-        Err(_) => return false,
-    };
-    match serde_json::from_slice::<serde_json::Value>(&decoded) {
-        Ok(serde_json::Value::Object(m)) => m.contains_key("alg"),
-        _ => false,
-    }
-}
-
-/// A PEM block whose body is plausibly key material rather than a
-/// `...`-elided documentation example.
-fn private_key_ok(block: &str) -> bool {
-    // The body sits between the BEGIN line's closing dashes and `-----END`;
-    // in JSON or code strings its newlines are escaped as `\n`.
-    let after_begin = block
-        .find("-----BEGIN")
-        .and_then(|i| block[i + 10..].find("-----").map(|j| i + 10 + j + 5))
-        .unwrap_or(0);
-    let end = block
-        .rfind("-----END")
-        .unwrap_or(block.len())
-        .max(after_begin);
-    let inner = block[after_begin..end]
-        .replace("\\n", "\n")
-        .replace("\\r", "");
-    let body: String = inner
-        .lines()
-        // PEM and PGP headers (Proc-Type:, DEK-Info:, Comment:, Version:).
-        .filter(|l| !l.contains(':'))
-        .flat_map(|l| {
-            l.trim()
-                .trim_matches(|c| c == '"' || c == '\'' || c == ',')
-                .chars()
-        })
-        .collect();
-    let b64 = body
-        .bytes()
-        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-        .count();
-    // Elided documentation keys (`MIIE...`, `MIIEpQ…iieR.`, `xxxx`) are not
-    // keys: base64 has no `.`, and random base64 is too long to hold a
-    // placeholder word by chance.
-    let elided = body.contains('.') || body.contains("xxxx") || body.contains("XXXX");
-    body.len() >= 64 && b64 * 100 / body.len().max(1) >= 95 && !elided
-}
-
 /// A PEM private key stored as one base64 string (an env variable, a
 /// Kubernetes or CI secret): it must decode to a `-----BEGIN … PRIVATE
 /// KEY-----` block whose body passes the PEM check, so base64 of a
@@ -235,7 +177,9 @@ fn base64_private_key_ok(secret: &str) -> bool {
         return false;
     };
     let header = text[begin..].lines().next().unwrap_or("");
-    header.contains("PRIVATE KEY") && text.contains("-----END") && private_key_ok(text)
+    header.contains("PRIVATE KEY")
+        && text.contains("-----END")
+        && super::structure::pem_private_key(&text[begin..]).is_ok()
 }
 
 /// A printf-style conversion such as `%016llx`, `%s`, `%d`.
@@ -620,15 +564,6 @@ mod tests {
     }
 
     #[test]
-    fn jwt_header_must_be_json_with_alg() {
-        // {"alg":"HS256","typ":"JWT"}
-        let h = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
-        assert!(jwt_ok(&format!("{h}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")));
-        assert!(!jwt_ok("eyJub3RqdXN0.eyJzdWIiOiIxIn0.c2ln"));
-        assert!(!jwt_ok(h));
-    }
-
-    #[test]
     fn sentry_org_token_tail_is_43_characters() {
         let claims = "eyJpYXQiOjE3MDIwOTMyNzMsIm9yZyI6ImZkeGVtYmFoIn0";
         let tail = "jOOdTmmmbV2yKqprDq4hFmckRba/lR4tS7L2kSnKzGe";
@@ -638,16 +573,6 @@ mod tests {
             &tail[1..]
         )));
         assert!(!sentry_org_token_ok(&format!("sntrys_{claims}_{tail}x")));
-    }
-
-    #[test]
-    fn truncated_key_blocks_are_not_keys() {
-        let body = "MIIEpQIBAAKCAQEAuyf/lNrH9ck8DmNyo3fGgvCI1l9s+cmBY3WIz+cUDqmxiieR";
-        let block =
-            |b: &str| format!("-----BEGIN RSA PRIVATE KEY----- {b} -----END RSA PRIVATE KEY-----");
-        assert!(private_key_ok(&block(&format!("{body}{body}"))));
-        assert!(!private_key_ok(&block(&format!("{body}."))));
-        assert!(!private_key_ok(&block(&format!("{body}...{body}"))));
     }
 
     #[test]
@@ -738,7 +663,13 @@ mod tests {
     #[test]
     fn base64_private_key_must_decode_to_a_key_block() {
         let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-        let body = "f8+63CpatPyJQNy5Zf5FamMbpHBUB+E6y8jmRkUGFXVIZ3DflDPYatPKh5xfCI5X\nqRBAEZCgPdrL4DcnigtIONFZ/5z0o5s6xbkjG+gJL4hAj08RQ5g+BufPJn1bWtzn";
+        // A DER SEQUENCE (INTEGER 0, then filler): the shape of a key body.
+        let der: Vec<u8> = [0x30, 0x5d, 0x02, 0x01, 0x00]
+            .into_iter()
+            .chain((0..90u8).map(|i| i.wrapping_mul(37)))
+            .collect();
+        let enc = base64::engine::general_purpose::STANDARD.encode(der);
+        let body = format!("{}\n{}", &enc[..64], &enc[64..]);
         let key =
             format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
         assert!(base64_private_key_ok(&b64(&key)));

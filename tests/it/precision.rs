@@ -286,3 +286,99 @@ fn peer_suites_recall_and_fp_rate_hold() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Bytes from a fixed LCG: key-like noise with no counting runs.
+fn noise(n: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (x >> 16) as u8
+        })
+        .collect()
+}
+
+fn pem(label: &str, body: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(body);
+    let lines: Vec<String> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn structure_checks_hold_for_every_rule_and_explain_drops_names_them() {
+    let std64 = |s: &[u8]| base64::engine::general_purpose::STANDARD.encode(s);
+    // A DER SEQUENCE (INTEGER 0 first) against the same length of noise.
+    let mut der = vec![0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x00];
+    der.extend(noise(253, 7));
+    let key = pem("RSA PRIVATE KEY", &der);
+    let not_key = pem("RSA PRIVATE KEY", &noise(260, 7));
+    let no_alg = format!(
+        "{}.{}.Qm9ZxT4kLr8Vw2Nc7Hs1Pd5Jf9Gb3Ya6",
+        b64(r#"{"typ":"JWT","kid":"k1"}"#),
+        b64(r#"{"sub":"svc-ledger","iat":1716239022}"#)
+    );
+    let basic_ok = std64(b"svc-deploy:Tq8vR2mXz4Lp");
+    let basic_noise = std64(&noise(24, 3));
+    let jwt_io = format!(
+        "{}.{}.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        b64(r#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(r#"{"sub":"1234567890","name":"John Doe","iat":1516239022}"#)
+    );
+    let salt = "......................";
+    let hash = "YgIDy4hFBdVlc/6LHnD9mX488r9cLd2";
+    let files = [
+        ("keys/good.pem", key.clone()),
+        ("keys/noise.pem", not_key.clone()),
+        (
+            "cfg/settings.py",
+            format!(
+                "private_key = \"\"\"{not_key}\"\"\"\nAPI_TOKEN = \"{no_alg}\"\nPASSWORD_HASH = '$2a$05${salt}{hash}'\n"
+            ),
+        ),
+        (
+            "http/req.txt",
+            format!("Authorization: Basic {basic_ok}\n"),
+        ),
+        (
+            "http/bad.txt",
+            format!("Authorization: Basic {basic_noise}\n"),
+        ),
+        (
+            "docs/oauth.md",
+            format!("token: {jwt_io}\nAuthorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW\n"),
+        ),
+        (
+            "docs/aws.md",
+            "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n".to_string(),
+        ),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let (got, err) = scan_tree(&refs, &["--explain-drops"]);
+    let want: Vec<(String, String)> = [
+        ("http/req.txt", "basic-auth-header"),
+        ("keys/good.pem", "private-key-rsa"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(got, want, "{err}");
+    for why in [
+        "keys/noise.pem:1: private-key-rsa",
+        "does not start as a DER SEQUENCE",
+        "header is not a JSON object with `alg`",
+        "zero or counting salt",
+        "not base64 of `user:password`",
+        "the `EXAMPLE` marker of AWS documentation keys",
+        "jwt.io's sample claims",
+        "an example value of the OAuth 2.0 RFCs",
+    ] {
+        assert!(err.contains(why), "no `{why}` in:\n{err}");
+    }
+}
