@@ -144,12 +144,13 @@ fn spans_point_at_the_offending_text() {
 }
 
 #[test]
-fn runs_as_root_anchors_to_final_from_and_honours_target() {
+fn missing_user_anchors_to_final_from_and_honours_target() {
     let text = "FROM alpine:3.20 AS build\nUSER app\nFROM alpine:3.20 AS final\nRUN true\n";
     let f = run(text, None);
+    assert!(lines_of(&f, "dockerfile-runs-as-root").is_empty());
     let r: Vec<_> = f
         .iter()
-        .filter(|f| f.rule_id == "dockerfile-runs-as-root")
+        .filter(|f| f.rule_id == "dockerfile-missing-user")
         .collect();
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].span.line, 3);
@@ -160,7 +161,7 @@ fn runs_as_root_anchors_to_final_from_and_honours_target() {
     };
     let f = lint("Dockerfile", text.as_bytes(), &opts);
     assert!(
-        f.iter().all(|f| f.rule_id != "dockerfile-runs-as-root"),
+        f.iter().all(|f| f.rule_id != "dockerfile-missing-user"),
         "{f:#?}"
     );
 }
@@ -248,6 +249,8 @@ fn equivalents_are_listed_per_rule() {
     };
     assert!(eq("dockerfile-runs-as-root").contains(&"hadolint:DL3002".to_string()));
     assert!(eq("dockerfile-runs-as-root").contains(&"trivy:DS002".to_string()));
+    // hadolint's DL3002 never judges a missing USER; trivy's DS002 does
+    assert_eq!(eq("dockerfile-missing-user"), ["trivy:DS002"]);
     assert!(
         eq("dockerfile-secret-in-env-arg").contains(&"buildkit:SecretsUsedInArgOrEnv".to_string())
     );
@@ -317,6 +320,14 @@ fn root_in_build_stages_is_reported_once() {
     let f = run(text, None);
     assert!(lines_of(&f, "dockerfile-runs-as-root").is_empty());
     assert_eq!(lines_of(&f, "dockerfile-stage-ends-as-root"), [2]);
+    // a build stage that switches back, and a final stage with no USER: no
+    // root USER anywhere (what DL3002 judges), but the image sets no user
+    let text =
+        "FROM debian:12 AS base\nUSER root\nUSER app\nFROM scratch\nCOPY --from=base /bin/true /\n";
+    let f = run(text, None);
+    assert!(lines_of(&f, "dockerfile-runs-as-root").is_empty());
+    assert!(lines_of(&f, "dockerfile-stage-ends-as-root").is_empty());
+    assert_eq!(lines_of(&f, "dockerfile-missing-user"), [4]);
 }
 
 #[test]

@@ -86,7 +86,7 @@ fn disabled_dockerfile_and_image_rules_neither_run_nor_are_listed() {
     let image = ["image", "img.tar", "--format", "sarif"];
     // Without a config each rule fires and is listed.
     let v = sarif(d, &scan);
-    assert!(sarif_result_ids(&v).contains(&"dockerfile-runs-as-root".to_string()));
+    assert!(sarif_result_ids(&v).contains(&"dockerfile-missing-user".to_string()));
     let v = sarif(d, &image);
     for id in ["image-runs-as-root", "image-setuid-file"] {
         assert!(sarif_result_ids(&v).contains(&id.to_string()), "{id}");
@@ -94,13 +94,13 @@ fn disabled_dockerfile_and_image_rules_neither_run_nor_are_listed() {
     }
     std::fs::write(
         d.join(".stowaway.toml"),
-        "[rules]\ndisable = [\"dockerfile-runs-as-root\", \"image-runs-as-root\", \"image-setuid-file\"]\n",
+        "[rules]\ndisable = [\"dockerfile-missing-user\", \"image-runs-as-root\", \"image-setuid-file\"]\n",
     )
     .unwrap();
     let v = sarif(d, &scan);
     let listed = sarif_rule_ids(&v);
-    assert!(!listed.contains(&"dockerfile-runs-as-root".to_string()));
-    assert!(!sarif_result_ids(&v).contains(&"dockerfile-runs-as-root".to_string()));
+    assert!(!listed.contains(&"dockerfile-missing-user".to_string()));
+    assert!(!sarif_result_ids(&v).contains(&"dockerfile-missing-user".to_string()));
     // It did not run: nothing was made to be suppressed.
     let o = run(
         d,
@@ -117,7 +117,7 @@ fn disabled_dockerfile_and_image_rules_neither_run_nor_are_listed() {
     // `rules` lists what runs.
     let o = run(d, &["rules", "--config", ".stowaway.toml"]);
     let listed = stdout(&o);
-    assert!(!listed.contains("dockerfile-runs-as-root "), "{listed}");
+    assert!(!listed.contains("dockerfile-missing-user "), "{listed}");
     assert!(!listed.contains("image-setuid-file "), "{listed}");
     assert!(listed.contains("image-credential-file "), "{listed}");
 }

@@ -19,6 +19,9 @@ pub(crate) const TABLE: &[(&str, &[&str])] = &[
         "dockerfile-runs-as-root",
         &["hadolint:DL3002", "trivy:DS002"],
     ),
+    // hadolint's DL3002 judges only an explicit root USER; trivy's DS002 also
+    // a missing one.
+    ("dockerfile-missing-user", &["trivy:DS002"]),
     ("dockerfile-stage-ends-as-root", &["hadolint:DL3002"]),
     ("dockerfile-sudo", &["hadolint:DL3004", "trivy:DS010"]),
     (
@@ -234,9 +237,12 @@ mod tests {
         );
         assert_eq!(
             rules_for("trivy", "AVD-DS-0002"),
-            ["dockerfile-runs-as-root"]
+            ["dockerfile-runs-as-root", "dockerfile-missing-user"]
         );
-        assert_eq!(rules_for("trivy", "DS002"), ["dockerfile-runs-as-root"]);
+        assert_eq!(
+            rules_for("trivy", "DS002"),
+            ["dockerfile-runs-as-root", "dockerfile-missing-user"]
+        );
         assert!(rules_for("buildkit", "SecretsUsedInArgOrEnv").len() >= 2);
         assert!(rules_for("hadolint", "DL9999").is_empty());
     }

@@ -12,15 +12,29 @@ pub(crate) fn rules() -> Vec<Rule> {
             "dockerfile-runs-as-root",
             "Image runs as root",
             Severity::Medium,
-            "The final stage sets no USER, or its last USER is root.",
+            "The last USER of the final stage is root.",
             Doc {
-                what: "Checks the stage that becomes the image (the last one, or `--target`) and the stages it is built `FROM`: the last `USER` must not be `root`, `0` or `0:…`, and there must be one. `USER` in other build stages does not count. Without a `USER`, the finding points at the stage's `FROM`.",
-                why: "A process running as root in a container is root on the container's filesystem and one kernel or runtime bug away from root on the host; many base images default to root.",
-                example: "FROM node:20-alpine\nCOPY . /app\nCMD [\"node\", \"/app/server.js\"]",
+                what: "Checks the stage that becomes the image (the last one, or `--target`) and the stages it is built `FROM`: the last `USER` among them must not be `root`, `0` or `0:…`. `USER` in other build stages does not count. A final stage with no `USER` at all is `dockerfile-missing-user`'s.",
+                why: "A process running as root in a container is root on the container's filesystem and one kernel or runtime bug away from root on the host.",
+                example: "FROM node:20-alpine\nUSER root\nCOPY . /app\nCMD [\"node\", \"/app/server.js\"]",
                 fix: "Create or pick an unprivileged user and switch to it at the end of the final stage: `USER node`, or `RUN adduser -D app` then `USER app`.",
             },
             &["security", "hardening"],
             check_root,
+        ),
+        rule(
+            "dockerfile-missing-user",
+            "Image sets no USER",
+            Severity::Medium,
+            "Neither the final stage nor the stages it is built FROM set a USER.",
+            Doc {
+                what: "Checks the stage that becomes the image (the last one, or `--target`) and the stages it is built `FROM`: one of them must set a `USER`. The finding points at the final stage's `FROM`. (An explicit root `USER` is `dockerfile-runs-as-root`'s.)",
+                why: "Without a `USER`, the image runs as whatever user its base image ends with, which for most base images and for `scratch` is root: one kernel or runtime bug away from root on the host. Unlike an explicit `USER root`, a base image that already switched user (distroless `:nonroot`, `node` images that set `USER node`) makes this safe, which is why it is a rule of its own.",
+                example: "FROM node:20-alpine\nCOPY . /app\nCMD [\"node\", \"/app/server.js\"]",
+                fix: "Name the user the image runs as at the end of the final stage, even when the base image already switched: `USER node`, or `RUN adduser -D app` then `USER app`.",
+            },
+            &["security", "hardening"],
+            check_missing_user,
         ),
         rule(
             "dockerfile-stage-ends-as-root",
@@ -87,35 +101,48 @@ fn is_root(user: &str) -> bool {
     u == "root" || u == "0"
 }
 
-fn check_root(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
-    let Some(target) = ctx.target_stage() else {
-        return;
-    };
+/// The USER the image ends with: the last one of the final stage or, when it
+/// has none, of the nearest stage it is built `FROM` that has one.
+fn image_user<'a>(ctx: &Ctx<'a>) -> Option<&'a Word> {
+    let target = ctx.target_stage()?;
     let mut cur = Some(target.index);
     let mut hops = 0;
     while let Some(i) = cur {
-        let Some(stage) = ctx.stages.get(i) else {
-            break;
-        };
+        let stage = ctx.stages.get(i)?;
         if let Some(w) = last_user(stage) {
-            if is_root(&w.value) {
-                out.push(ctx.finding(
-                    meta,
-                    format!(
-                        "the image runs as root: the last USER of the final stage is `{}`",
-                        w.value
-                    ),
-                    w.span,
-                    "user-root",
-                ));
-            }
-            return;
+            return Some(w);
         }
         cur = stage.parent;
         hops += 1;
         if hops > ctx.stages.len() {
             break;
         }
+    }
+    None
+}
+
+fn check_root(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
+    if let Some(w) = image_user(ctx) {
+        if is_root(&w.value) {
+            out.push(ctx.finding(
+                meta,
+                format!(
+                    "the image runs as root: the last USER of the final stage is `{}`",
+                    w.value
+                ),
+                w.span,
+                "user-root",
+            ));
+        }
+    }
+}
+
+fn check_missing_user(ctx: &Ctx, meta: &RuleMeta, out: &mut Vec<Finding>) {
+    let Some(target) = ctx.target_stage() else {
+        return;
+    };
+    if image_user(ctx).is_some() {
+        return;
     }
     let name = target
         .alias
