@@ -700,6 +700,10 @@ fn snippet(buf: &[u8], at: usize) -> String {
 }
 
 #[cfg(test)]
+#[path = "keyword_density.rs"]
+mod keyword_density;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
