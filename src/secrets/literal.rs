@@ -394,6 +394,9 @@ fn value_ok(v: &[u8], kind: FileKind) -> Result<(), DropReason> {
     if is_field_path(v) {
         return Err(DropReason::NotLiteral("a field path (`a.b[-1].c`)"));
     }
+    if is_query_string(v) {
+        return Err(DropReason::NotLiteral("a URL query (`a=1&b=2`)"));
+    }
     if looks_like_placeholder(s) {
         return Err(DropReason::Validator("not-placeholder"));
     }
@@ -401,6 +404,17 @@ fn value_ok(v: &[u8], kind: FileKind) -> Result<(), DropReason> {
         return Err(DropReason::NotRandom);
     }
     Ok(())
+}
+
+/// `st=…&se=…&sr=c`: `name=value` parameters joined by `&`; a secret among
+/// them (`sig=…`) is a value the rules find where it stands.
+fn is_query_string(v: &[u8]) -> bool {
+    let name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    let param = |p: &[u8]| match p.iter().position(|&b| b == b'=') {
+        Some(eq) => p[0].is_ascii_alphabetic() && p[..eq].iter().all(name),
+        None => false,
+    };
+    v.contains(&b'&') && v.split(|&b| b == b'&').all(param)
 }
 
 /// Pieces of code that do not occur in generated secrets' alphabets in
@@ -698,6 +712,11 @@ mod tests {
         assert!(check(uuid, cfg).is_ok());
         assert!(check("token = 73750459847507177909416341588856", cfg).is_ok());
         assert!(check("secret: create:client_credentials", cfg).is_err());
+        // A URL query is parameters, not one value; one `=` in a key is kept.
+        let query =
+            "SAS_TOKEN=st=2024-01-05T08:10:00Z&se=2024-02-05T08:10:00Z&spr=https&sv=2022-11-02";
+        assert!(check(query, cfg).is_err());
+        assert!(check("API_TOKEN=Tq7fZ2mXc9Vb=K4pL8&sN3w", cfg).is_ok());
         // `oauth:` is not `auth:`; a `::` is a path, not an assignment.
         let b = b"use a::token::Tokens;";
         assert!(assignment_ok(b, 7, 14, 21, FileKind::Code).is_err());

@@ -68,16 +68,30 @@ impl Validator {
 
 /// Sentry's organization token: `sntrys_` + base64 of its claims + `_` +
 /// 43 base64 characters (32 random bytes, unpadded), as Sentry's
-/// `generate_token` writes it. A longer or shorter tail is not one.
+/// `generate_token` writes it. A longer or shorter tail is not one, nor are
+/// claims that are not base64 of a JSON object with `iat` (Sentry's
+/// `parse_token` rejects those).
 fn sentry_org_token_ok(token: &str) -> bool {
-    let Some((_, secret)) = token.rsplit_once('_') else {
+    let Some((head, secret)) = token.rsplit_once('_') else {
         return false;
     };
-    token.starts_with("sntrys_eyJ")
-        && secret.len() == 43
+    let tail_ok = secret.len() == 43
         && secret
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+    let Some(claims) = head
+        .strip_prefix("sntrys_")
+        .filter(|c| c.starts_with("eyJ"))
+    else {
+        return false;
+    };
+    let engine = base64::engine::general_purpose::STANDARD_NO_PAD;
+    let decoded = engine.decode(claims.trim_end_matches('='));
+    let claims_ok = decoded.is_ok_and(|d| {
+        matches!(serde_json::from_slice::<serde_json::Value>(&d),
+            Ok(serde_json::Value::Object(m)) if m.contains_key("iat"))
+    });
+    tail_ok && claims_ok
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -573,6 +587,12 @@ mod tests {
             &tail[1..]
         )));
         assert!(!sentry_org_token_ok(&format!("sntrys_{claims}_{tail}x")));
+        // Claims that are not base64 of JSON with `iat`: a `-` is not in
+        // the standard alphabet; `{"org":"fdxembah"}` has no `iat`.
+        let dashed = format!("{}-{}", &claims[..8], &claims[9..]);
+        assert!(!sentry_org_token_ok(&format!("sntrys_{dashed}_{tail}")));
+        let no_iat = "eyJvcmciOiJmZHhlbWJhaCJ9";
+        assert!(!sentry_org_token_ok(&format!("sntrys_{no_iat}_{tail}")));
     }
 
     #[test]
