@@ -133,8 +133,8 @@ pub fn published_example(secret: &str) -> Option<&'static str> {
         return Some("the `EXAMPLE` marker of AWS documentation keys");
     }
     if let Some(at) = memchr::memmem::find(secret.as_bytes(), b"eyJ") {
-        if jwt_io_example(&secret[at..]) {
-            return Some("jwt.io's sample claims");
+        if let Some(why) = example_claims(&secret[at..]) {
+            return Some(why);
         }
     }
     if OAUTH_RFC_EXAMPLES.iter().any(|e| secret.contains(e)) {
@@ -156,23 +156,36 @@ const OAUTH_RFC_EXAMPLES: &[&str] = &[
     "mF_9.B5f-4.1JqM",
 ];
 
-/// The jwt.io sample: a JWT whose payload holds `sub` "1234567890" and
-/// `name` "John Doe".
-fn jwt_io_example(token: &str) -> bool {
-    let Some(payload) = token.split('.').nth(1) else {
-        return false;
-    };
+/// A JWT whose claims are a published sample: jwt.io's (`sub`
+/// "1234567890", `name` "John Doe"); the JOSE RFCs' (RFC 7515 §3.3 and
+/// A.1, RFC 7519 §3.1: `iss` "joe" with the claim
+/// `http://example.com/is_root`), which JOSE libraries copy into their
+/// tests; a claim named `foo`, RFC 3092's placeholder name, or a claim
+/// holding its own name, which no issuer puts in a live token.
+fn example_claims(token: &str) -> Option<&'static str> {
+    let payload = token.split('.').nth(1)?;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let Ok(decoded) = engine.decode(payload.trim_end_matches('=')) else {
-        return false;
+    let decoded = engine.decode(payload.trim_end_matches('=')).ok()?;
+    let serde_json::Value::Object(m) = serde_json::from_slice(&decoded).ok()? else {
+        return None;
     };
-    match serde_json::from_slice::<serde_json::Value>(&decoded) {
-        Ok(serde_json::Value::Object(m)) => {
-            m.get("sub").and_then(|v| v.as_str()) == Some("1234567890")
-                && m.get("name").and_then(|v| v.as_str()) == Some("John Doe")
-        }
-        _ => false,
+    let text = |k: &str| m.get(k).and_then(|v| v.as_str());
+    if text("sub") == Some("1234567890") && text("name") == Some("John Doe") {
+        return Some("jwt.io's sample claims");
     }
+    if text("iss") == Some("joe") && m.contains_key("http://example.com/is_root") {
+        return Some("the JOSE RFCs' sample claims");
+    }
+    if m.contains_key("foo") {
+        return Some("a placeholder claim (`foo`, RFC 3092)");
+    }
+    // A registered claim whose value is the claim's own name (`iss`
+    // "issuer", `sub` "subject"): a field name as its value, no issuer's.
+    let own_name = [("iss", "issuer"), ("sub", "subject"), ("aud", "audience")];
+    if own_name.iter().any(|&(k, v)| text(k) == Some(v)) {
+        return Some("a claim whose value is its own name (`iss` \"issuer\")");
+    }
+    None
 }
 
 /// A PEM private key stored as one base64 string (an env variable, a
@@ -606,6 +619,25 @@ mod tests {
         assert!(published_example(&sample).is_some());
         let other = format!("{h}.{}.c2lnbmF0dXJl", b64(r#"{"sub":"u-81","name":"Ann"}"#));
         assert!(published_example(&other).is_none());
+        // The JOSE RFCs' claims (CRLF-separated as RFC 7519 §3.1 prints them)
+        // and a `foo` claim; `iss` "joe" alone is not the RFC sample.
+        for claims in [
+            "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}",
+            r#"{"foo":"bar","exp":15000,"iss":"test"}"#,
+            r#"{"foo":"bar"}"#,
+            r#"{"iss":"issuer","sub":"subject","nbf":1451606400}"#,
+        ] {
+            let t = format!("{h}.{}.c2lnbmF0dXJl", b64(claims));
+            assert!(published_example(&t).is_some(), "{claims}");
+        }
+        for claims in [
+            r#"{"iss":"joe","exp":1300819380}"#,
+            r#"{"food":"bar"}"#,
+            r#"{"iss":"https://issuer.example.com","sub":"subject-7"}"#,
+        ] {
+            let t = format!("{h}.{}.c2lnbmF0dXJl", b64(claims));
+            assert!(published_example(&t).is_none(), "{claims}");
+        }
         assert!(published_example(&format!("AKIA{}EXAMPLE", "Q3W7RT2ZP")).is_some());
         assert!(published_example("AKIAQ3W7RT2ZPLX4M9BD").is_none());
         assert!(published_example("Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW").is_some());
