@@ -10,6 +10,7 @@
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
+use sha2::{Digest, Sha256, Sha384, Sha512};
 
 /// Base64 as PEM bodies and Basic headers write it, padded or not.
 const B64: GeneralPurpose = GeneralPurpose::new(
@@ -91,6 +92,60 @@ pub fn jwt_ok(token: &str) -> bool {
         return false;
     };
     parts.next().is_some_and(|p| !p.is_empty()) && jose_header_ok(header.trim_end_matches('='))
+}
+
+/// The HMAC secrets jwt.io's debugger signs its sample tokens with (the
+/// current default, and the former one per algorithm). A token they verify
+/// was made in that debugger or copied from a page showing it: a
+/// documentation token whatever its claims.
+const JWT_IO_SECRETS: &[&[u8]] = &[
+    b"a-string-secret-at-least-256-bits-long",
+    b"your-256-bit-secret",
+    b"your-384-bit-secret",
+    b"your-512-bit-secret",
+];
+
+/// HMAC (RFC 2104) with a key shorter than the hash's `block` size.
+fn hmac<D: Digest>(block: usize, key: &[u8], msg: &[u8]) -> Vec<u8> {
+    let pad = |x: u8| -> Vec<u8> { (0..block).map(|i| key.get(i).unwrap_or(&0) ^ x).collect() };
+    let inner = D::new()
+        .chain_update(pad(0x36))
+        .chain_update(msg)
+        .finalize();
+    D::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .to_vec()
+}
+
+/// Whether `token` (a JWS, `header.payload.signature…`) is HS256/384/512
+/// signed with one of [`JWT_IO_SECRETS`].
+pub fn signed_with_jwt_io_secret(token: &str) -> bool {
+    let mut parts = token.splitn(3, '.');
+    let (Some(h), Some(p), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let sig_len = rest.bytes().take_while(|&c| is_b64url(c)).count();
+    let (Ok(header), Ok(sig)) = (B64URL.decode(h), B64URL.decode(&rest[..sig_len])) else {
+        return false;
+    };
+    let alg = match serde_json::from_slice::<serde_json::Value>(&header) {
+        Ok(serde_json::Value::Object(m)) => {
+            m.get("alg").and_then(|a| a.as_str()).map(str::to_owned)
+        }
+        _ => None,
+    };
+    let input = &token.as_bytes()[..h.len() + 1 + p.len()];
+    JWT_IO_SECRETS.iter().any(|k| {
+        let mac = match alg.as_deref() {
+            Some("HS256") => hmac::<Sha256>(64, k, input),
+            Some("HS384") => hmac::<Sha384>(128, k, input),
+            Some("HS512") => hmac::<Sha512>(128, k, input),
+            _ => return false,
+        };
+        mac == sig
+    })
 }
 
 /// What the body of a PEM private-key block holds, once decoded.
@@ -303,6 +358,27 @@ mod tests {
 
     fn b64url(s: &str) -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    }
+
+    #[test]
+    fn jwt_io_secrets_are_recognised_by_signature() {
+        // jwt.io's sample (HS256, "your-256-bit-secret"), and HS384 / HS512
+        // tokens signed with the other secrets by Python's `hmac` module.
+        let signed = [
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+            "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzdmMtbGVkZ2VyIiwiaWF0IjoxNzE2MjM5MDIyfQ.9wjGtSDK0Xfj4EZbA3oh-Y0DrvXAbusHvJQCCyfdY1DohYrAne-VaNn7ROWzm_ko",
+            "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzdmMtbGVkZ2VyIiwiaWF0IjoxNzE2MjM5MDIyfQ.6RR0Wen4XN-HqpIduYXLMkppYndKzNyh3uCngfX1Dz3VKJAF3K1rDFJ92gKZOFBZ4uLPLtkAs_-wwbjbiRP-vg",
+        ];
+        for t in signed {
+            assert!(signed_with_jwt_io_secret(t), "{t}");
+            assert!(signed_with_jwt_io_secret(&format!("{t}\"")), "{t}");
+            // One signature character changed: another key signed it.
+            let mut b = t.as_bytes().to_vec();
+            let last = b.len() - 2;
+            b[last] = if b[last] == b'A' { b'B' } else { b'A' };
+            let altered = String::from_utf8(b).unwrap();
+            assert!(!signed_with_jwt_io_secret(&altered), "{altered}");
+        }
     }
 
     #[test]

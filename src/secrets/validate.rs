@@ -126,7 +126,8 @@ pub fn base62_6(mut n: u32) -> [u8; 6] {
 /// fixed example values, by those values (never by values seen in a scan):
 /// AWS marks its documentation keys with `EXAMPLE` (`AKIA…EXAMPLE`,
 /// `…EXAMPLEKEY`); jwt.io's sample token carries the claims `"sub":
-/// "1234567890"` and `"name": "John Doe"`; the OAuth 2.0 RFCs print a few
+/// "1234567890"` and `"name": "John Doe"`, and its debugger signs with a
+/// published HMAC secret; the OAuth 2.0 RFCs print a few
 /// fixed example tokens (the one list here, from the standards' text).
 pub fn published_example(secret: &str) -> Option<&'static str> {
     if memchr::memmem::find(secret.as_bytes(), b"EXAMPLE").is_some() {
@@ -135,6 +136,9 @@ pub fn published_example(secret: &str) -> Option<&'static str> {
     if let Some(at) = memchr::memmem::find(secret.as_bytes(), b"eyJ") {
         if let Some(why) = example_claims(&secret[at..]) {
             return Some(why);
+        }
+        if super::structure::signed_with_jwt_io_secret(&secret[at..]) {
+            return Some("signed with jwt.io's published sample secret");
         }
     }
     if OAUTH_RFC_EXAMPLES.iter().any(|e| secret.contains(e)) {
