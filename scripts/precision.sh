@@ -54,6 +54,13 @@ scan_stowaway() {
 t0=$(now); scan_stowaway "$BIN" "$OUT/stowaway.json"; t1=$(now)
 echo "== stowaway ($("$BIN" --version)) $(secs "$t0" "$t1") s"
 $COUNT "$OUT/stowaway.json" --matrix
+# Next to kingfisher's default (deduplicated) count: a fingerprint hashes
+# the rule and the secret only, so distinct fingerprints are distinct pairs.
+python3 - "$OUT/stowaway.json" <<'PY'
+import json, sys
+found = json.load(open(sys.argv[1]))["findings"]
+print("distinct (rule, value) pairs:", len({f["fingerprint"] for f in found}))
+PY
 
 if [ "$peers" = 1 ]; then
   if [ -x "$PEERS/gitleaks" ]; then
