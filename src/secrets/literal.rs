@@ -9,7 +9,7 @@
 //! hard-coded value. It runs on regex matches only, never on every byte.
 
 use super::filler::{is_counting_filler, is_home_row_mash};
-use super::validate::{looks_like_placeholder, random_enough};
+use super::validate::{is_query_string, looks_like_placeholder, random_enough};
 use std::fmt;
 
 /// How a file's text reads, from its name: whether an unquoted value after
@@ -406,17 +406,6 @@ fn value_ok(v: &[u8], kind: FileKind) -> Result<(), DropReason> {
     Ok(())
 }
 
-/// `st=…&se=…&sr=c`: `name=value` parameters joined by `&`; a secret among
-/// them (`sig=…`) is a value the rules find where it stands.
-fn is_query_string(v: &[u8]) -> bool {
-    let name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
-    let param = |p: &[u8]| match p.iter().position(|&b| b == b'=') {
-        Some(eq) => p[0].is_ascii_alphabetic() && p[..eq].iter().all(name),
-        None => false,
-    };
-    v.contains(&b'&') && v.split(|&b| b == b'&').all(param)
-}
-
 /// Pieces of code that do not occur in generated secrets' alphabets in
 /// this combination: `){`, `),`, `({`, `=>`, `||`, `&&`.
 fn has_code_marks(v: &[u8]) -> bool {
@@ -712,11 +701,17 @@ mod tests {
         assert!(check(uuid, cfg).is_ok());
         assert!(check("token = 73750459847507177909416341588856", cfg).is_ok());
         assert!(check("secret: create:client_credentials", cfg).is_err());
-        // A URL query is parameters, not one value; one `=` in a key is kept.
+        // A query of settings is no credential; one with a signature, or a
+        // key holding one `=` and `&`, is kept.
         let query =
             "SAS_TOKEN=st=2024-01-05T08:10:00Z&se=2024-02-05T08:10:00Z&spr=https&sv=2022-11-02";
         assert!(check(query, cfg).is_err());
         assert!(check("API_TOKEN=Tq7fZ2mXc9Vb=K4pL8&sN3w", cfg).is_ok());
+        assert!(check(
+            "SAS_TOKEN=sv=2022-11-02&sr=c&sig=Tq7fZ2mXc9VbK4pL8sN3wQx",
+            cfg
+        )
+        .is_ok());
         // `oauth:` is not `auth:`; a `::` is a path, not an assignment.
         let b = b"use a::token::Tokens;";
         assert!(assignment_ok(b, 7, 14, 21, FileKind::Code).is_err());

@@ -470,6 +470,26 @@ pub fn looks_like_placeholder(value: &str) -> bool {
     false
 }
 
+/// `st=…&se=…&sr=c`: settings as `name=value` joined by `&`, none of them
+/// secret-named (`password=`) or a signature (`sig=`, `key=`).
+pub fn is_query_string(v: &[u8]) -> bool {
+    let plain = |n: &str| {
+        let signed = ["sig", "signature", "key", "auth"]
+            .iter()
+            .any(|w| n.eq_ignore_ascii_case(w));
+        n.starts_with(|c: char| c.is_ascii_alphabetic()) && !signed && !is_secret_name(n)
+    };
+    let param = |p: &[u8]| match p.iter().position(|&b| b == b'=') {
+        Some(eq) => std::str::from_utf8(&p[..eq]).is_ok_and(|n| {
+            plain(n)
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+        }),
+        None => false,
+    };
+    v.contains(&b'&') && v.split(|&b| b == b'&').all(param)
+}
+
 /// Whether a variable or key name says it holds a secret: `PASSWORD`,
 /// `db_password`, `apiKey`, `GITHUB_TOKEN`, `client-secret`, `PRIVATE_KEY`…
 pub fn is_secret_name(name: &str) -> bool {
