@@ -176,7 +176,7 @@ fn dfa_tables(keywords: &[Vec<u8>]) -> String {
         }
         s.push_str("\n];\n\n");
     };
-    nums(&mut s, "TRANS", "u32", &dfa.trans);
+    nums(&mut s, "TRANS", "u32", dfa.trans());
     nums(&mut s, "OUT", "u32", &dfa.out);
     nums(&mut s, "LENS", "u32", &dfa.lens);
     let _ = write!(
@@ -195,10 +195,10 @@ fn dfa_tables(keywords: &[Vec<u8>]) -> String {
     let _ = write!(
         s,
         "/// The automaton over [`KEYWORDS`], as `KeywordDfa::new` builds it.\n\
-         pub(crate) fn keyword_dfa() -> KeywordDfa {{\n    KeywordDfa {{\n        \
-         classes: [{}],\n        trans: Cow::Borrowed(&TRANS),\n        stride: {},\n        \
-         match_from: {},\n        out_range: Cow::Borrowed(&OUT_RANGE),\n        \
-         out: Cow::Borrowed(&OUT),\n        lens: Cow::Borrowed(&LENS),\n        max_len: {},\n    }}\n}}\n",
+         pub(crate) fn keyword_dfa() -> KeywordDfa {{\n    KeywordDfa::from_tables(\n        \
+         [{}],\n        Cow::Borrowed(&TRANS),\n        {},\n        {},\n        \
+         Cow::Borrowed(&OUT_RANGE),\n        Cow::Borrowed(&OUT),\n        \
+         Cow::Borrowed(&LENS),\n        {},\n    )\n}}\n",
         classes.join(", "),
         dfa.stride,
         dfa.match_from,
