@@ -567,14 +567,20 @@ impl Scanner {
         e: usize,
         hits: &mut Vec<(u32, usize, usize)>,
     ) {
+        // A keyword's rules mostly share one window shape: each is found
+        // once per hit, not once per rule.
+        let mut shapes: [Option<(usize, usize)>; 2] = [None, None];
         for kw in &self.keywords[pid] {
             if let Some(exact) = &kw.exact {
-                if hay[s..e] != exact[..] {
+                // A few bytes: compared inline, not through a `memcmp` call
+                // (2% of a tree scan's time as a call).
+                if !hay[s..e].iter().eq(exact.iter()) {
                     continue;
                 }
             }
             let multiline = self.rules[kw.rule as usize].spec.multiline;
-            let (ws, we) = window(hay, s, e, multiline);
+            let (ws, we) =
+                *shapes[multiline as usize].get_or_insert_with(|| window(hay, s, e, multiline));
             hits.push((kw.rule, ws, we));
         }
     }
