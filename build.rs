@@ -191,7 +191,7 @@ fn dfa_tables(keywords: &[Vec<u8>]) -> String {
         let _ = write!(s, " ({a}, {b}),");
     }
     s.push_str("\n];\n\n");
-    let classes: Vec<String> = dfa.classes.iter().map(|c| c.to_string()).collect();
+    let classes: Vec<String> = dfa.classes().iter().map(|c| c.to_string()).collect();
     let _ = write!(
         s,
         "/// The automaton over [`KEYWORDS`], as `KeywordDfa::new` builds it.\n\
