@@ -578,9 +578,19 @@ impl Scanner {
                     continue;
                 }
             }
-            let multiline = self.rules[kw.rule as usize].spec.multiline;
-            let (ws, we) =
+            let rule = &self.rules[kw.rule as usize];
+            let multiline = rule.spec.multiline;
+            let (ws, mut we) =
                 *shapes[multiline as usize].get_or_insert_with(|| window(hay, s, e, multiline));
+            if multiline {
+                // A match holding this keyword ends within the regex's
+                // longest match of it: most multi-line rules are a name, a
+                // short gap that may cross a line, and a token, and their
+                // 8 KiB windows were a sixth of a tree scan's time.
+                if let Some(reach) = rule.max_match_len() {
+                    we = we.min(e.saturating_add(reach));
+                }
+            }
             hits.push((kw.rule, ws, we));
         }
     }

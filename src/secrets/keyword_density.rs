@@ -42,3 +42,37 @@ fn builtin_keywords_open_few_windows_on_ordinary_source() {
         hits.len()
     );
 }
+
+/// A multi-line window reaches past its keyword only as far as the rule's
+/// regex can match: the near-name rules (`notify … key = …`) allow a short
+/// gap across lines, and 8 KiB windows for them were a sixth of a tree scan
+/// (`notify` alone 45 MB of windows on the Linux tree).
+#[test]
+fn multiline_windows_end_within_the_longest_match() {
+    let scanner = Scanner::builtin().unwrap();
+    let notify = scanner
+        .rules
+        .iter()
+        .position(|r| r.spec.id.as_ref() == "notify-api-key")
+        .expect("the notify-api-key rule exists");
+    let rule = &scanner.rules[notify];
+    assert!(rule.spec.multiline, "notify-api-key is a multi-line rule");
+    let reach = rule.max_match_len().expect("its regex is bounded");
+    assert!(reach < 512, "longest match {reach} bytes");
+    // Keyword early in a long buffer of ordinary text.
+    let mut hay = b"static int notify_fn(void);\n".to_vec();
+    while hay.len() < 20_000 {
+        hay.extend_from_slice(b"int x = y + z; /* nothing here */\n");
+    }
+    let mut hits = Vec::new();
+    scanner.dfa.find(&hay, |pid, s, e| {
+        scanner.keyword_hit(&hay, pid, s, e, &mut hits)
+    });
+    let (_, ws, we) = *hits
+        .iter()
+        .find(|h| h.0 as usize == notify)
+        .expect("`notify` opens a window for notify-api-key");
+    // The keyword ends at byte 17 of the first line.
+    assert_eq!(ws, 0);
+    assert_eq!(we, 17 + reach, "the window ends at the longest match");
+}

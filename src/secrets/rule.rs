@@ -118,6 +118,8 @@ struct Compiled {
     allow: Vec<Regex>,
     /// Index of the `secret` capture group.
     secret_group: usize,
+    /// The longest match the regex can make, if it is bounded.
+    max_len: Option<usize>,
 }
 
 impl Rule {
@@ -135,6 +137,13 @@ impl Rule {
     /// [`Rule::regex`]).
     pub fn secret_group(&self) -> usize {
         self.compiled().secret_group
+    }
+
+    /// The longest match the rule's regex can make, when its pattern bounds
+    /// it (built with [`Rule::regex`]). A multi-line window needs reach no
+    /// further past a keyword than this.
+    pub fn max_match_len(&self) -> Option<usize> {
+        self.compiled().max_len
     }
 
     /// The rule's documentation (built on first use: most scans report
@@ -175,10 +184,20 @@ fn build(spec: &RuleSpec) -> Result<Compiled, String> {
                 .map_err(|e| format!("invalid allow regex `{a}`: {e}"))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Parsed again for its bound only: `regex` does not expose it. Same
+    // syntax flags as the build above, so the bound is the regex's own.
+    let max_len = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(&spec.regex)
+        .ok()
+        .and_then(|hir| hir.properties().maximum_len());
     Ok(Compiled {
         regex,
         allow,
         secret_group,
+        max_len,
     })
 }
 
