@@ -34,6 +34,9 @@ pub fn check(secret: &str, before: &[u8]) -> Result<(), &'static str> {
     let b = secret.as_bytes();
     if memchr::memmem::find(b, b"eyJ").is_some() {
         jose_headers(secret)?;
+        if lone_jose_header(secret) {
+            return Err("a JOSE header alone, which is public by design");
+        }
     }
     if let Some(at) = memchr::memmem::find(b, b"-----BEGIN ") {
         let label = secret[at + 11..].split("-----").next().unwrap_or("");
@@ -73,6 +76,33 @@ fn jose_headers(s: &str) -> Result<(), &'static str> {
         }
     }
     Ok(())
+}
+
+/// The header parameters of JWS and JWE (RFC 7515 §4.1, RFC 7516 §4.1,
+/// RFC 7519 §5): what a protected header holds.
+const JOSE_HEADER_PARAMS: &[&str] = &[
+    "alg", "enc", "zip", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty",
+    "crit", "b64", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c",
+];
+
+/// `s` is one base64url segment, with no `.`, that decodes to a JOSE header
+/// and nothing else: the first part of every token signed with it, not a
+/// credential (`eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9` is
+/// `{"alg":"HS256","typ":"JWT"}`).
+fn lone_jose_header(s: &str) -> bool {
+    let b = s.trim_end_matches('=').as_bytes();
+    if !b.starts_with(b"eyJ") || !b.iter().all(|&c| is_b64url(c)) {
+        return false;
+    }
+    let Ok(decoded) = B64URL.decode(b) else {
+        return false;
+    };
+    match serde_json::from_slice::<serde_json::Value>(&decoded) {
+        Ok(serde_json::Value::Object(m)) => {
+            m.contains_key("alg") && m.keys().all(|k| JOSE_HEADER_PARAMS.contains(&k.as_str()))
+        }
+        _ => false,
+    }
 }
 
 fn jose_header_ok(header: &str) -> bool {
@@ -392,6 +422,9 @@ mod tests {
         assert!(check("eyJub3RqdXN0.eyJzdWIiOiIxIn0.c2ln", b"").is_err());
         // Not JOSE-shaped: base64 of JSON without a dot, or inside a token.
         assert!(check("eyJub3RqdXN0aW4", b"").is_ok());
+        // A header alone is public; a header with claims in it is not one.
+        assert!(check("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", b"").is_err());
+        assert!(check(&b64url(r#"{"alg":"HS256","sub":"svc"}"#), b"").is_ok());
         assert!(check("sntrys_eyJub3RqdXN0.x", b"").is_ok());
         assert!(jwt_ok(&format!("{h}.{p}.c2ln")));
         assert!(!jwt_ok(&h));
