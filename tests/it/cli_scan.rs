@@ -616,3 +616,20 @@ fn explain_prints_a_secret_rules_fake_examples_in_full_as_the_guide_says() {
         "GUIDE.md no longer says explain prints examples in full"
     );
 }
+
+/// The README's first command, `cargo run --release -- scan .`, run on this
+/// repository: its fake secrets are allowed by `.stowaway.toml` (rule
+/// examples, tests, fixtures) or inline (unit tests in `src/`), so a new
+/// user's first scan is clean.
+#[test]
+fn the_repository_scans_clean() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = run(root, &["scan", "--no-progress", "."]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stowaway scan . of the repository:\n{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
