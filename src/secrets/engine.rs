@@ -583,10 +583,11 @@ impl Scanner {
             let (ws, mut we) =
                 *shapes[multiline as usize].get_or_insert_with(|| window(hay, s, e, multiline));
             if multiline {
-                // A match holding this keyword ends within the regex's
-                // longest match of it: most multi-line rules are a name, a
-                // short gap that may cross a line, and a token, and their
-                // 8 KiB windows were a sixth of a tree scan's time.
+                // A match that starts by this keyword's end (every rule's
+                // match holds its keyword: patterns/README.md) ends within
+                // the regex's longest match. Most multi-line rules are a
+                // name, a short gap that may cross a line, and a token, and
+                // their 8 KiB windows were a sixth of a tree scan's time.
                 if let Some(reach) = rule.max_match_len() {
                     we = we.min(e.saturating_add(reach));
                 }
